@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# Copyright: flask_react.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: app_errors
+short_description: List what is wrong with the shared app description
+version_added: 0.1.0
+author: flask_react.aws developers
+description:
+  - Checks the variables every role shares (C(app_name), C(app_services), C(aws_region),
+    C(ecr_repository_prefix)) against the rules AWS applies to the names, ports and path
+    patterns they become.
+  - Returns one message per broken rule, each naming the variable, so a play can fail
+    once, before any AWS call, with everything the user has to fix.
+  - Rules - names are lowercase letters, digits and single hyphens; service names are
+    unique; C(<app_name>-<service>-tg) fits ELB's 32 characters; ports are 1 to 65535;
+    health check paths start with C(/); path patterns start with C(/), are at most 128
+    characters of the set AWS allows and route to one service only; exactly one service
+    is the default.
+options:
+  _input:
+    description: The value of C(app_services).
+    type: list
+    elements: dict
+    required: true
+  app_name:
+    description: The value of C(app_name).
+    type: str
+    required: true
+  aws_region:
+    description: The value of C(aws_region).
+    type: str
+    required: true
+  ecr_repository_prefix:
+    description: The value of C(ecr_repository_prefix).
+    type: str
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Fail once, naming every broken rule, before anything is written
+  ansible.builtin.assert:
+    that: _errors | length == 0
+    fail_msg: "{{ _errors | join('; ') }}"
+    quiet: true
+  vars:
+    _errors: >-
+      {{ app_services | flask_react.aws.app_errors(app_name=app_name, aws_region=aws_region,
+         ecr_repository_prefix=ecr_repository_prefix) }}
+
+- name: A duplicate service name
+  ansible.builtin.debug:
+    msg: >-
+      {{ [{'name': 'api', 'port': 80, 'default': true}, {'name': 'api', 'port': 5000}]
+         | flask_react.aws.app_errors(app_name='demo', aws_region='us-west-1', ecr_repository_prefix='demo') }}
+  # => ["app_services[1].name: 'api' is used by more than one service; names must be unique"]
+"""
+
+RETURN = r"""
+_value:
+  description: One message per broken rule; empty when the description is valid.
+  type: list
+  elements: str
+"""
+
+from ansible_collections.flask_react.aws.plugins.module_utils.validation import app_errors as _app_errors
+
+
+def app_errors(app_services, app_name=None, aws_region=None, ecr_repository_prefix=None):
+    """Messages for every rule the app description breaks; empty when it is valid."""
+    return _app_errors(app_name, app_services, aws_region, ecr_repository_prefix)
+
+
+class FilterModule:
+    """flask_react.aws filters."""
+
+    def filters(self):
+        return {"app_errors": app_errors}

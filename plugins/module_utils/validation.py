@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright: flask_react.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Input rules shared by the filters and modules: one place for each AWS naming rule.
+
+Every function returns a list of messages (empty when the input is good), each
+naming the variable and the rule it broke, so callers can report all at once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+# ALB path patterns: case-sensitive, up to 128 characters of A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & * ?
+PATH_PATTERN = re.compile(r"^[A-Za-z0-9_\-.$/~\"'@:+&*?]+$")
+PATH_PATTERN_MAX = 128
+NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
+ECR_PREFIX = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+# Target group and load balancer names: at most 32 characters (ELBv2 API).
+ELB_NAME_MAX = 32
+
+
+def path_pattern_errors(where, pattern):
+    """Why ``pattern`` is not a path pattern AWS accepts (``where`` names it in the message)."""
+    if not isinstance(pattern, str) or not pattern:
+        return [f"{where}: a path pattern must be a non-empty string, got {pattern!r}"]
+    errors = []
+    if not pattern.startswith("/"):
+        errors.append(f"{where}: path pattern {pattern!r} must start with '/'")
+    if len(pattern) > PATH_PATTERN_MAX:
+        errors.append(f"{where}: path pattern {pattern[:20]!r}... is longer than {PATH_PATTERN_MAX} characters")
+    if not PATH_PATTERN.match(pattern):
+        errors.append(
+            f"{where}: path pattern {pattern!r} has a character AWS does not allow "
+            "(allowed: A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?)"
+        )
+    return errors
+
+
+def cidr_errors(where, cidrs):
+    """Why an entry of ``cidrs`` is not an IPv4 or IPv6 network in CIDR notation."""
+    errors = []
+    for index, cidr in enumerate(cidrs or []):
+        try:
+            ipaddress.ip_network(str(cidr), strict=True)
+            if "/" not in str(cidr):
+                raise ValueError("no prefix length")
+        except ValueError as exc:
+            errors.append(f"{where}[{index}]: {cidr!r} is not a CIDR block like 203.0.113.0/24 ({exc})")
+    return errors
+
+
+def port_errors(where, port):
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        return [f"{where}: port {port!r} must be a whole number from 1 to 65535"]
+    return []
+
+
+def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
+    """Every rule the shared app description breaks, as messages naming the variable."""
+    errors = []
+    if not isinstance(app_name, str) or not NAME.match(app_name):
+        errors.append(
+            f"app_name: {app_name!r} must be lowercase letters, digits and single hyphens, starting with a letter"
+        )
+    if not isinstance(aws_region, str) or not REGION.match(aws_region):
+        errors.append(f"aws_region: {aws_region!r} is not an AWS region name like 'us-west-1'")
+    if not isinstance(ecr_repository_prefix, str) or not ECR_PREFIX.match(ecr_repository_prefix):
+        errors.append(
+            f"ecr_repository_prefix: {ecr_repository_prefix!r} must be lowercase letters and digits "
+            "separated by '.', '_', '-' or '/'"
+        )
+    if not isinstance(app_services, list) or not app_services:
+        return errors + ["app_services: must be a non-empty list of services"]
+    names = [service.get("name") for service in app_services if isinstance(service, dict)]
+    seen_paths = {}
+    for index, service in enumerate(app_services):
+        where = f"app_services[{index}]"
+        if not isinstance(service, dict):
+            errors.append(f"{where}: must be a mapping with name, port, health_check_path")
+            continue
+        name = service.get("name")
+        if not isinstance(name, str) or not NAME.match(name):
+            errors.append(f"{where}.name: {name!r} must be lowercase letters, digits and single hyphens")
+        elif names.count(name) > 1:
+            errors.append(f"{where}.name: {name!r} is used by more than one service; names must be unique")
+        elif isinstance(app_name, str) and len(f"{app_name}-{name}-tg") > ELB_NAME_MAX:
+            errors.append(
+                f"{where}.name: target group name '{app_name}-{name}-tg' is longer than {ELB_NAME_MAX} characters"
+            )
+        errors += port_errors(f"{where}.port", service.get("port"))
+        health = service.get("health_check_path", "/")
+        if not isinstance(health, str) or not health.startswith("/"):
+            errors.append(f"{where}.health_check_path: {health!r} must start with '/'")
+        paths = service.get("paths") or []
+        if not isinstance(paths, list):
+            errors.append(f"{where}.paths: must be a list of path patterns")
+            continue
+        for path_index, path in enumerate(paths):
+            errors += path_pattern_errors(f"{where}.paths[{path_index}]", path)
+            if path in seen_paths:
+                errors.append(f"{where}.paths[{path_index}]: {path!r} is already routed to service {seen_paths[path]!r}")
+            else:
+                seen_paths[path] = name
+    defaults = [service.get("name") for service in app_services if isinstance(service, dict) and service.get("default")]
+    if len(defaults) != 1:
+        errors.append(
+            f"app_services: exactly one service must have 'default: true' (the listener's default action); found {len(defaults)}"
+        )
+    return errors

@@ -1,0 +1,124 @@
+"""Start the emulator in the background and stop it again.
+
+``python -m tests.emulator.ctl start --port 4566`` returns once the emulator
+answers; ``stop --port 4566`` ends only the process that ``start`` launched
+(its pid is kept in ``.emulator/<port>.pid``, beside its log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tests.emulator.server import DEFAULT_PORT
+
+STATE_DIR = Path(__file__).resolve().parents[2] / ".emulator"
+
+
+def pid_file(port: int) -> Path:
+    return STATE_DIR / f"{port}.pid"
+
+
+def answers(port: int) -> bool:
+    """True when an emulator answers moto's own status endpoint on ``port``."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1):
+            return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def running_pid(port: int) -> int | None:
+    """The pid this tool started for ``port``, if that process is still ours and alive."""
+    try:
+        pid = int(pid_file(port).read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except (OSError, ValueError):
+        return None
+    return pid if "tests.emulator" in cmdline else None
+
+
+def start(port: int, record: str | None = None, throttle_rate: float = 0.0, timeout: float = 60.0) -> int:
+    if running_pid(port):
+        print(f"emulator already running on port {port} (pid {running_pid(port)})")
+        return 0
+    if answers(port):
+        print(f"port {port} is answered by a process this tool did not start", file=sys.stderr)
+        return 1
+    STATE_DIR.mkdir(exist_ok=True)
+    command = [sys.executable, "-m", "tests.emulator", "--port", str(port)]
+    if record:
+        command += ["--record", record]
+    if throttle_rate:
+        command += ["--throttle-rate", str(throttle_rate), "--seed", "7"]
+    log = open(STATE_DIR / f"{port}.log", "ab")  # noqa: SIM115 - handed to the child
+    process = subprocess.Popen(
+        command,
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    pid_file(port).write_text(str(process.pid))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            print(f"emulator exited with {process.returncode}; see {STATE_DIR / f'{port}.log'}", file=sys.stderr)
+            pid_file(port).unlink(missing_ok=True)
+            return 1
+        if answers(port):
+            print(f"emulator answering on http://127.0.0.1:{port} (pid {process.pid})")
+            return 0
+        time.sleep(0.2)
+    print(f"emulator did not answer on port {port} within {timeout:.0f}s", file=sys.stderr)
+    stop(port)
+    return 1
+
+
+def stop(port: int, timeout: float = 10.0) -> int:
+    pid = running_pid(port)
+    if pid is None:
+        pid_file(port).unlink(missing_ok=True)
+        print(f"no emulator of ours on port {port}")
+        return 0
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.1)
+    if Path(f"/proc/{pid}").exists():
+        os.kill(pid, signal.SIGKILL)
+    pid_file(port).unlink(missing_ok=True)
+    print(f"emulator on port {port} stopped")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.emulator.ctl")
+    parser.add_argument("command", choices=("start", "stop", "status"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("EMULATOR_PORT", DEFAULT_PORT)))
+    parser.add_argument("--record", help="file to append one JSON line per AWS request to")
+    parser.add_argument("--throttle-rate", type=float, default=0.0)
+    args = parser.parse_args()
+    if args.command == "start":
+        return start(args.port, args.record, args.throttle_rate)
+    if args.command == "stop":
+        return stop(args.port)
+    pid = running_pid(args.port)
+    print(f"running (pid {pid})" if pid else "not running")
+    return 0 if pid else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

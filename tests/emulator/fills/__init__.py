@@ -1,0 +1,16 @@
+"""Fills for what moto lacks or allows where AWS refuses. Each module has one ``install()``."""
+
+from tests.emulator.fills import codebuild, elbv2, rds
+
+_installed = False
+
+
+def install() -> None:
+    """Install every fill once per process (moto's classes are patched in place)."""
+    global _installed
+    if _installed:
+        return
+    codebuild.install()
+    elbv2.install()
+    rds.install()
+    _installed = True

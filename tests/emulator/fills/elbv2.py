@@ -1,0 +1,60 @@
+"""ALB listener-rule quotas that moto does not enforce.
+
+AWS ("Listener rules for your Application Load Balancer", Quotas for your
+Application Load Balancers): a condition takes at most three comparison
+strings (match evaluations) and a rule at most five across its conditions.
+AWS answers both with HTTP 400 ``ValidationError``; the per-rule message is
+AWS's own ("A rule can only have '5' condition values").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.elbv2.exceptions import InvalidConditionValueError
+from moto.elbv2.models import ELBv2Backend
+
+MAX_VALUES_PER_CONDITION = 3
+MAX_VALUES_PER_RULE = 5
+
+_CONFIG_KEYS = (
+    "HostHeaderConfig",
+    "PathPatternConfig",
+    "HttpHeaderConfig",
+    "HttpRequestMethodConfig",
+    "QueryStringConfig",
+    "SourceIpConfig",
+)
+
+
+def condition_values(condition: dict[str, Any]) -> list[Any]:
+    """The comparison strings of one condition, wherever the request put them."""
+    values = list(condition.get("Values") or [])
+    for key in _CONFIG_KEYS:
+        values.extend((condition.get(key) or {}).get("Values") or [])
+    return values
+
+
+def check_quotas(conditions: list[dict[str, Any]]) -> None:
+    """Raise AWS's ValidationError when a condition or the rule has too many values."""
+    total = 0
+    for condition in conditions:
+        count = len(condition_values(condition))
+        if count > MAX_VALUES_PER_CONDITION:
+            raise InvalidConditionValueError(
+                f"A condition can only have '{MAX_VALUES_PER_CONDITION}' values; "
+                f"'{condition.get('Field')}' has '{count}'"
+            )
+        total += count
+    if total > MAX_VALUES_PER_RULE:
+        raise InvalidConditionValueError(f"A rule can only have '{MAX_VALUES_PER_RULE}' condition values")
+
+
+def install() -> None:
+    original = ELBv2Backend._validate_conditions
+
+    def _validate_conditions(self: ELBv2Backend, conditions: list[dict[str, Any]]) -> None:
+        original(self, conditions)
+        check_quotas(conditions)
+
+    ELBv2Backend._validate_conditions = _validate_conditions  # type: ignore[method-assign]

@@ -1,0 +1,102 @@
+"""WSGI layers in front of moto: a request recorder and a fault injector."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import threading
+from typing import Any
+from urllib.parse import parse_qs
+
+READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Lookup")
+
+
+def is_read(action: str) -> bool:
+    """True for AWS actions that only read (Describe*, List*, Get*, BatchGet*, ...)."""
+    return action.startswith(READ_PREFIXES)
+
+
+def identify(environ: dict[str, Any]) -> tuple[str, str, str]:
+    """Return (service, action, protocol) of a signed AWS request; rewinds the body.
+
+    Every API this collection calls uses the query or the JSON protocol, so the
+    action is the form's ``Action`` or the ``X-Amz-Target`` header's operation.
+    """
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    service = "unknown"
+    if "Credential=" in auth:
+        scope = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+        if len(scope) >= 4:
+            service = scope[3]
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return service, target.rsplit(".", 1)[-1], "json"
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    form = parse_qs(body.decode("utf-8", "replace")) if body else parse_qs(environ.get("QUERY_STRING", ""))
+    return service, form.get("Action", ["unknown"])[0], "query"
+
+
+class Recorder:
+    """Append ``{"service", "action", "read", "status"}`` as one JSON line per request."""
+
+    def __init__(self, app: Any, path: str) -> None:
+        self.app = app
+        self.path = path
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        service, action, _ = identify(environ)
+        status: list[str] = []
+
+        def recording_start_response(code: str, headers: Any, exc_info: Any = None) -> Any:
+            status.append(code.split(" ", 1)[0])
+            return start_response(code, headers, exc_info)
+
+        result = self.app(environ, recording_start_response)
+        line = json.dumps({"service": service, "action": action, "read": is_read(action), "status": status[:1]})
+        with self.lock, open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+        return result
+
+
+class FaultInjector:
+    """Answer a share of requests as AWS does when it sheds load.
+
+    Four in five faults are throttling errors (HTTP 400, ``ThrottlingException``
+    for JSON APIs, ``Throttling`` for query APIs, the codes botocore retries);
+    the rest are HTTP 503 Service Unavailable.
+    """
+
+    def __init__(self, app: Any, rate: float, rng: random.Random) -> None:
+        self.app = app
+        self.rate = rate
+        self.rng = rng
+        self.lock = threading.Lock()
+        self.injected = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        with self.lock:
+            roll = self.rng.random()
+        if roll >= self.rate:
+            return self.app(environ, start_response)
+        with self.lock:
+            self.injected += 1
+        _, action, protocol = identify(environ)
+        if roll < self.rate * 0.8:
+            if protocol == "json":
+                body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
+                content_type = "application/x-amz-json-1.1"
+            else:
+                body = (
+                    "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+                    "<Message>Rate exceeded</Message></Error><RequestId>emulator-throttle</RequestId></ErrorResponse>"
+                ).encode()
+                content_type = "text/xml"
+            start_response("400 Bad Request", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+            return [body]
+        body = b"Service Unavailable"
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+        return [body]

@@ -1,0 +1,62 @@
+"""Build and run the emulator's WSGI application."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sys
+from typing import Any
+
+# moto reads these at import time: AWS-managed IAM policies (AdministratorAccess,
+# AmazonEC2ContainerRegistryPowerUser, ...) must exist as they do on AWS.
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+from moto.moto_server.werkzeug_app import (  # noqa: E402
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server  # noqa: E402
+
+from tests.emulator import fills  # noqa: E402
+from tests.emulator.middleware import FaultInjector, Recorder  # noqa: E402
+
+DEFAULT_PORT = 4566
+
+
+def make_app(record: str | None = None, throttle_rate: float = 0.0, seed: int | None = None) -> Any:
+    """Return moto's application with the fills installed and the optional layers around it."""
+    fills.install()
+    app: Any = DomainDispatcherApplication(create_backend_app)
+    if throttle_rate:
+        app = FaultInjector(app, throttle_rate, random.Random(seed))
+    if record:
+        # Outermost, so the recording shows every request a client sent, throttled or not.
+        app = Recorder(app, record)
+    return app
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    record: str | None = None,
+    throttle_rate: float = 0.0,
+    seed: int | None = None,
+) -> None:
+    """Serve until SIGTERM or SIGINT."""
+    server = make_server(
+        host,
+        port,
+        make_app(record, throttle_rate, seed),
+        threaded=True,
+        request_handler=MotoRequestHandler,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(f"AWS emulator listening on http://{host}:{port}", flush=True)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.server_close()
