@@ -1,0 +1,55 @@
+"""Shared fixtures: the collection on the import path, and an in-process AWS emulator."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# `ansible_collections.flask_react.aws` resolves through the checkout's link (see ansible.cfg).
+sys.path.insert(0, str(REPO / "collections"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def emulator_url() -> Iterator[str]:
+    """One emulator for the test session, served from a thread of this process."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    from tests.emulator.server import make_app
+
+    server = make_server("127.0.0.1", free_port(), make_app(), threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def aws(emulator_url: str) -> Callable[..., Any]:
+    """``aws("codebuild")`` gives a boto3 client of the session's emulator (tests use unique names)."""
+    import boto3
+
+    def client(service: str, **kwargs: Any) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=emulator_url,
+            region_name=kwargs.pop("region_name", "us-west-1"),
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            **kwargs,
+        )
+
+    return client

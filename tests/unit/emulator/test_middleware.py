@@ -1,0 +1,86 @@
+"""The recorder and the fault injector in front of moto."""
+
+import json
+import random
+import threading
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.config import Config
+from moto.moto_server.werkzeug_app import MotoRequestHandler
+from werkzeug.serving import make_server
+
+from tests.conftest import free_port
+from tests.emulator.middleware import is_read
+from tests.emulator.server import make_app
+
+
+@pytest.mark.parametrize(
+    ("action", "read"),
+    [("DescribeRules", True), ("ListProjects", True), ("GetUser", True), ("BatchGetProjects", True),
+     ("CreateRule", False), ("ModifyRule", False), ("SetRulePriorities", False), ("PutImageScanningConfiguration", False)],
+)
+def test_reads_and_writes_are_told_apart(action, read):
+    assert is_read(action) is read
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(**options):
+        server = make_server("127.0.0.1", free_port(), make_app(**options), threaded=True, request_handler=MotoRequestHandler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+
+
+def client(url, service, **config):
+    return boto3.client(service, endpoint_url=url, region_name="us-west-1", aws_access_key_id="testing",
+                        aws_secret_access_key="testing", config=Config(**config))
+
+
+def test_recorder_writes_one_line_per_request(serve, tmp_path):
+    record = tmp_path / "calls.jsonl"
+    url = serve(record=str(record))
+    ecr = client(url, "ecr")
+    ecr.create_repository(repositoryName="recorded-repo")
+    ecr.describe_repositories(repositoryNames=["recorded-repo"])
+    client(url, "elbv2").describe_load_balancers()
+    lines = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [(line["service"], line["action"], line["read"]) for line in lines] == [
+        ("ecr", "CreateRepository", False),
+        ("ecr", "DescribeRepositories", True),
+        ("elasticloadbalancing", "DescribeLoadBalancers", True),
+    ]
+    assert all(line["status"] == ["200"] for line in lines)
+
+
+def test_fault_injector_throttles_and_botocore_recovers(serve, tmp_path):
+    url = serve(throttle_rate=0.3, seed=3, record=str(tmp_path / "calls.jsonl"))
+    ecr = client(url, "ecr", retries={"mode": "standard", "max_attempts": 10})
+    for index in range(20):
+        ecr.create_repository(repositoryName=f"throttled-{index}")
+    names = {repo["repositoryName"] for repo in ecr.describe_repositories()["repositories"]}
+    assert {f"throttled-{index}" for index in range(20)} <= names
+    statuses = [json.loads(line)["status"][0] for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
+    assert statuses.count("400") > 0 and statuses.count("503") > 0
+
+
+def test_fault_injector_without_retries_surfaces_awss_throttling_code(serve):
+    url = serve(throttle_rate=1.0, seed=1)
+    with pytest.raises(ClientError) as caught:
+        client(url, "ecr", retries={"total_max_attempts": 1}).describe_repositories()
+    assert caught.value.response["Error"]["Code"] in ("ThrottlingException", "503")
+
+
+def test_same_seed_same_faults():
+    from tests.emulator.middleware import FaultInjector
+
+    rolls = [[FaultInjector(None, 0.1, random.Random(5)).rng.random() for _ in range(5)] for _ in range(2)]
+    assert rolls[0] == rolls[1]
