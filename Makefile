@@ -32,7 +32,7 @@ demo: venv ## Start the emulator, run site.yml against it, show what was made, s
 	@$(BIN)/python -m tests.emulator.ctl start --port $(EMULATOR_PORT)
 	@status=0; \
 	  ansible-playbook playbooks/site.yml -i inventories/local || status=$$?; \
-	  if [ $$status -eq 0 ]; then $(BIN)/python -m tests.demo_report; fi; \
+	  if [ $$status -eq 0 ]; then $(BIN)/python -m tests.emulator.report --port $(EMULATOR_PORT); fi; \
 	  $(BIN)/python -m tests.emulator.ctl stop --port $(EMULATOR_PORT); \
 	  exit $$status
 
