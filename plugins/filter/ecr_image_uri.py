@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: flask_react.aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -44,7 +43,9 @@ options:
 EXAMPLES = r"""
 - name: Show the URI CodeBuild pushes the users image to
   ansible.builtin.debug:
-    msg: "{{ 'test-driven-users' | flask_react.aws.ecr_image_uri(account_id='123456789012', region='us-west-1', tag='prod') }}"
+    msg: >-
+      {{ 'test-driven-users' | flask_react.aws.ecr_image_uri(account_id='123456789012',
+         region='us-west-1', tag='prod') }}
   # => "123456789012.dkr.ecr.us-west-1.amazonaws.com/test-driven-users:prod"
 
 - name: Pin an image by digest in the China (Beijing) region

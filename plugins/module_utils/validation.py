@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: flask_react.aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Input rules shared by the filters and modules: one place for each AWS naming rule.
@@ -101,12 +100,15 @@ def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
         for path_index, path in enumerate(paths):
             errors += path_pattern_errors(f"{where}.paths[{path_index}]", path)
             if path in seen_paths:
-                errors.append(f"{where}.paths[{path_index}]: {path!r} is already routed to service {seen_paths[path]!r}")
+                errors.append(
+                    f"{where}.paths[{path_index}]: {path!r} is already routed to service {seen_paths[path]!r}"
+                )
             else:
                 seen_paths[path] = name
     defaults = [service.get("name") for service in app_services if isinstance(service, dict) and service.get("default")]
     if len(defaults) != 1:
         errors.append(
-            f"app_services: exactly one service must have 'default: true' (the listener's default action); found {len(defaults)}"
+            "app_services: exactly one service must have 'default: true' "
+            f"(the listener's default action); found {len(defaults)}"
         )
     return errors

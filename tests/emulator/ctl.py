@@ -8,6 +8,7 @@ answers; ``stop --port 4566`` ends only the process that ``start`` launched
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -92,10 +93,8 @@ def stop(port: int, timeout: float = 10.0) -> int:
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         time.sleep(0.1)
     if Path(f"/proc/{pid}").exists():
         os.kill(pid, signal.SIGKILL)

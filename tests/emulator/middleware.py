@@ -91,9 +91,9 @@ class FaultInjector:
                 content_type = "application/x-amz-json-1.1"
             else:
                 body = (
-                    "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
-                    "<Message>Rate exceeded</Message></Error><RequestId>emulator-throttle</RequestId></ErrorResponse>"
-                ).encode()
+                    b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+                    b"<Message>Rate exceeded</Message></Error><RequestId>emulator-throttle</RequestId></ErrorResponse>"
+                )
                 content_type = "text/xml"
             start_response("400 Bad Request", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
             return [body]

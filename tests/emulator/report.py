@@ -16,8 +16,13 @@ from tests.emulator.server import DEFAULT_PORT
 
 def report(endpoint: str, region: str) -> list[str]:
     def client(service: str) -> Any:
-        return boto3.client(service, endpoint_url=endpoint, region_name=region,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        return boto3.client(
+            service,
+            endpoint_url=endpoint,
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     lines = [f"What the emulator at {endpoint} holds in {region}:"]
     for user in client("iam").list_users()["Users"]:
@@ -30,10 +35,14 @@ def report(endpoint: str, region: str) -> list[str]:
     for lb in elb.describe_load_balancers()["LoadBalancers"]:
         lines.append(f"  Load balancer   {lb['LoadBalancerName']}  http://{lb['DNSName']}")
     for tg in elb.describe_target_groups()["TargetGroups"]:
-        lines.append(f"  Target group    {tg['TargetGroupName']}  port {tg['Port']}  health {tg.get('HealthCheckPath')}")
+        lines.append(
+            f"  Target group    {tg['TargetGroupName']}  port {tg['Port']}  health {tg.get('HealthCheckPath')}"
+        )
     for db in client("rds").describe_db_instances()["DBInstances"]:
         endpoint_address = db.get("Endpoint", {}).get("Address", "(creating)")
-        lines.append(f"  RDS instance    {db['DBInstanceIdentifier']}  {db['Engine']} {db['EngineVersion']}  {endpoint_address}")
+        lines.append(
+            f"  RDS instance    {db['DBInstanceIdentifier']}  {db['Engine']} {db['EngineVersion']}  {endpoint_address}"
+        )
     return lines
 
 

@@ -82,10 +82,7 @@ def select(
     if default_only:
         # AWS answers the default of each matching major line when a version
         # prefix is given, and the engine default otherwise.
-        if version:
-            chosen = chosen[-1:]
-        else:
-            chosen = [item for item in chosen if item["EngineVersion"] in defaults]
+        chosen = chosen[-1:] if version else [item for item in chosen if item["EngineVersion"] in defaults]
     return chosen
 
 

@@ -12,8 +12,13 @@ def test_start_answers_then_stop_ends_it(emulator_url):
         assert ctl.start(port) == 0
         pid = ctl.running_pid(port)
         assert pid and ctl.answers(port)
-        codebuild = boto3.client("codebuild", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-west-1",
-                                 aws_access_key_id="testing", aws_secret_access_key="testing")
+        codebuild = boto3.client(
+            "codebuild",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="us-west-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         assert codebuild.list_projects()["projects"] == []
         assert ctl.start(port) == 0, "a second start is a no-op"
         assert ctl.running_pid(port) == pid

@@ -41,7 +41,9 @@ def test_create_project_keeps_the_badge(project):
 
 def test_update_project_replaces_only_given_fields(project):
     client, name = project
-    environment = dict(ENVIRONMENT, privilegedMode=True, environmentVariables=[{"name": "A", "value": "1", "type": "PLAINTEXT"}])
+    environment = dict(
+        ENVIRONMENT, privilegedMode=True, environmentVariables=[{"name": "A", "value": "1", "type": "PLAINTEXT"}]
+    )
     updated = client.update_project(name=name, timeoutInMinutes=10, environment=environment)["project"]
     assert updated["timeoutInMinutes"] == 10
     stored = client.batch_get_projects(names=[name])["projects"][0]
@@ -57,7 +59,9 @@ def test_update_project_of_a_missing_project_is_not_found(aws):
 def test_webhook_needs_source_credentials_then_shows_in_the_project(project, aws):
     client, name = project
     assert error_code(client.create_webhook, projectName=name) == "OAuthProviderException"
-    arn = client.import_source_credentials(token="ghp_dummy", serverType="GITHUB", authType="PERSONAL_ACCESS_TOKEN")["arn"]
+    arn = client.import_source_credentials(token="ghp_dummy", serverType="GITHUB", authType="PERSONAL_ACCESS_TOKEN")[
+        "arn"
+    ]
     assert arn == "arn:aws:codebuild:us-west-1:123456789012:token/github"
     infos = client.list_source_credentials()["sourceCredentialsInfos"]
     assert {"arn": arn, "serverType": "GITHUB", "authType": "PERSONAL_ACCESS_TOKEN"} in infos
@@ -83,7 +87,10 @@ def test_webhook_needs_source_credentials_then_shows_in_the_project(project, aws
 
 def test_source_credentials_refuse_bad_types(aws):
     client = aws("codebuild")
-    assert error_code(client.import_source_credentials, token="t", serverType="SVN", authType="OAUTH") == "InvalidInputException"
+    assert (
+        error_code(client.import_source_credentials, token="t", serverType="SVN", authType="OAUTH")
+        == "InvalidInputException"
+    )
 
 
 def test_engine_versions_ascending_with_default(aws):
@@ -109,7 +116,9 @@ def listener(aws):
     ec2, elb = aws("ec2"), aws("elbv2")
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-west-1{zone}")["Subnet"]["SubnetId"]
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-west-1{zone}")["Subnet"][
+            "SubnetId"
+        ]
         for i, zone in enumerate("ab")
     ]
     suffix = uuid.uuid4().hex[:6]
@@ -134,7 +143,13 @@ def test_three_paths_in_one_condition_are_accepted(listener):
 
 def test_four_paths_in_one_condition_are_refused(listener):
     elb, arn, forward = listener
-    code = error_code(elb.create_rule, ListenerArn=arn, Priority=2, Conditions=[path_condition("/a", "/b", "/c", "/d")], Actions=forward)
+    code = error_code(
+        elb.create_rule,
+        ListenerArn=arn,
+        Priority=2,
+        Conditions=[path_condition("/a", "/b", "/c", "/d")],
+        Actions=forward,
+    )
     assert code == "ValidationError"
 
 

@@ -6,8 +6,8 @@ import threading
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from werkzeug.serving import make_server
 
@@ -18,8 +18,16 @@ from tests.emulator.server import make_app
 
 @pytest.mark.parametrize(
     ("action", "read"),
-    [("DescribeRules", True), ("ListProjects", True), ("GetUser", True), ("BatchGetProjects", True),
-     ("CreateRule", False), ("ModifyRule", False), ("SetRulePriorities", False), ("PutImageScanningConfiguration", False)],
+    [
+        ("DescribeRules", True),
+        ("ListProjects", True),
+        ("GetUser", True),
+        ("BatchGetProjects", True),
+        ("CreateRule", False),
+        ("ModifyRule", False),
+        ("SetRulePriorities", False),
+        ("PutImageScanningConfiguration", False),
+    ],
 )
 def test_reads_and_writes_are_told_apart(action, read):
     assert is_read(action) is read
@@ -30,7 +38,9 @@ def serve():
     servers = []
 
     def start(**options):
-        server = make_server("127.0.0.1", free_port(), make_app(**options), threaded=True, request_handler=MotoRequestHandler)
+        server = make_server(
+            "127.0.0.1", free_port(), make_app(**options), threaded=True, request_handler=MotoRequestHandler
+        )
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_port}"
@@ -41,8 +51,14 @@ def serve():
 
 
 def client(url, service, **config):
-    return boto3.client(service, endpoint_url=url, region_name="us-west-1", aws_access_key_id="testing",
-                        aws_secret_access_key="testing", config=Config(**config))
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name="us-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(**config),
+    )
 
 
 def test_recorder_writes_one_line_per_request(serve, tmp_path):

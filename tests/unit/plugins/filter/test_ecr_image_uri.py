@@ -2,10 +2,9 @@
 
 import pytest
 from ansible.errors import AnsibleFilterError
+from ansible_collections.flask_react.aws.plugins.filter.ecr_image_uri import FilterModule, ecr_image_uri
 from hypothesis import given
 from hypothesis import strategies as st
-
-from ansible_collections.flask_react.aws.plugins.filter.ecr_image_uri import FilterModule, ecr_image_uri
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 

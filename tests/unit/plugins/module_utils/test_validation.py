@@ -3,7 +3,6 @@
 import copy
 
 import pytest
-
 from ansible_collections.flask_react.aws.plugins.module_utils.validation import (
     app_errors,
     cidr_errors,
@@ -12,7 +11,12 @@ from ansible_collections.flask_react.aws.plugins.module_utils.validation import 
 
 SEED = [
     {"name": "client", "port": 80, "health_check_path": "/", "default": True},
-    {"name": "users", "port": 5000, "health_check_path": "/ping", "paths": ["/users*", "/ping", "/auth*", "/doc", "/swagger*"]},
+    {
+        "name": "users",
+        "port": 5000,
+        "health_check_path": "/ping",
+        "paths": ["/users*", "/ping", "/auth*", "/doc", "/swagger*"],
+    },
 ]
 
 
