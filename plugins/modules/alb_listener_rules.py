@@ -121,7 +121,7 @@ listener_arn:
   description: ARN of the managed listener.
   returned: always
   type: str
-  sample: arn:aws:elasticloadbalancing:us-west-1:123456789012:listener/app/flask-react-alb/50dc6c495c0c9188/f2f7dc8efc522ab2
+  sample: arn:aws:elasticloadbalancing:us-west-1:123456789012:listener/app/flask-react-alb/50dc6c495c0c9188/f2f7dc8e
 rules:
   description: The owned rules as left on the listener, in evaluation order.
   returned: always
@@ -174,7 +174,6 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
 from ansible_collections.flask_react.aws.plugins.module_utils.listener_rules import (
     ListenerRulesError,
     desired_rules,
@@ -301,6 +300,16 @@ def current_rules(client, listener_arn, owner):
     return result
 
 
+NOT_FOUND_CODES = ("LoadBalancerNotFound", "ListenerNotFound")
+EMPTY = {"delete": [], "set_priorities": [], "modify": [], "create": []}
+
+
+def _is_not_found(error):
+    if isinstance(error, ListenerRulesError):
+        return "has no listener" in str(error)
+    return error.response.get("Error", {}).get("Code") in NOT_FOUND_CODES
+
+
 def _conditions(paths):
     return [{"Field": "path-pattern", "PathPatternConfig": {"Values": list(paths)}}]
 
@@ -386,7 +395,13 @@ def main():
 
     client = module.client("elbv2", retry_decorator=AWSRetry.jittered_backoff(retries=10))
     try:
-        listener, balancer = find_listener(client, params)
+        try:
+            listener, balancer = find_listener(client, params)
+        except (ListenerRulesError, botocore.exceptions.ClientError) as error:
+            # Removing rules from a listener that is already gone is done.
+            if params["state"] == "absent" and _is_not_found(error):
+                module.exit_json(changed=False, listener_arn=params["listener_arn"], rules=[], operations=EMPTY)
+            raise
         target_groups = resolve_target_groups(client, entries, balancer.get("VpcId")) if entries else {}
         current = current_rules(client, listener["ListenerArn"], params["owner"])
         desired = desired_rules(entries, target_groups)

@@ -1,9 +1,6 @@
 """Planning of alb_listener_rules: quotas, stable priorities, minimal change, ownership."""
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from ansible_collections.flask_react.aws.plugins.module_utils.listener_rules import (
     ListenerRulesError,
     chunk_paths,
@@ -12,6 +9,8 @@ from ansible_collections.flask_react.aws.plugins.module_utils.listener_rules imp
     plan,
     validate_entries,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 SEED_PATHS = ["/users*", "/ping", "/auth*", "/doc", "/swagger*"]
 TGS = {"users": "arn:tg/users", "client": "arn:tg/client", "other": "arn:tg/other"}
