@@ -14,7 +14,7 @@ export PYTHONPATH := $(CURDIR)
 # Tests may set AWS_* for boto3; never let a developer's own profile leak in.
 export AWS_CONFIG_FILE := /dev/null
 export AWS_SHARED_CREDENTIALS_FILE := /dev/null
-MOLECULE_SCENARIOS ?= default
+MOLECULE_SCENARIOS ?= default listener_rules
 
 .PHONY: help venv demo test lint unit molecule emulator-start emulator-stop emulator-status teardown clean
 

@@ -55,7 +55,8 @@ def test_listener_forwards_to_the_default_service(app, listener, groups):
 
 
 def test_every_path_routes_to_its_service_only(aws, app, listener, groups):
-    rules = [rule for rule in aws("elbv2").describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not rule["IsDefault"]]
+    described = aws("elbv2").describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+    rules = [rule for rule in described if not rule["IsDefault"]]
     routed = {}
     for rule in rules:
         (condition,) = rule["Conditions"]
