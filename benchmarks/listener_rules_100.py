@@ -27,8 +27,13 @@ RECORD = REPO / ".emulator" / "bench-listener-rules.jsonl"
 
 def playbook(path: str) -> float:
     started = time.monotonic()
-    subprocess.run(["ansible-playbook", path], cwd=REPO, check=True, stdout=subprocess.DEVNULL,
-                   env=dict(os.environ, EMULATOR_PORT=str(PORT)))
+    subprocess.run(
+        ["ansible-playbook", path],
+        cwd=REPO,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=dict(os.environ, EMULATOR_PORT=str(PORT)),
+    )
     return time.monotonic() - started
 
 
@@ -44,8 +49,12 @@ def main() -> int:
         return 1
     try:
         playbook("playbooks/site.yml")
-        kwargs = dict(endpoint_url=f"http://127.0.0.1:{PORT}", region_name="us-west-1",
-                      aws_access_key_id="testing", aws_secret_access_key="testing")
+        kwargs = dict(
+            endpoint_url=f"http://127.0.0.1:{PORT}",
+            region_name="us-west-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         vpc = boto3.client("ec2", **kwargs).describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])
         elb = boto3.client("elbv2", **kwargs)
         for group in range(10):
