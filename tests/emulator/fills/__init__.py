@@ -1,6 +1,6 @@
 """Fills for what moto lacks or allows where AWS refuses. Each module has one ``install()``."""
 
-from tests.emulator.fills import codebuild, elbv2, rds
+from tests.emulator.fills import codebuild, elbv2, iam, rds
 
 _installed = False
 
@@ -12,5 +12,6 @@ def install() -> None:
         return
     codebuild.install()
     elbv2.install()
+    iam.install()
     rds.install()
     _installed = True

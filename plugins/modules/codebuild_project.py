@@ -1,0 +1,320 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: flask_react.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: codebuild_project
+short_description: A CodeBuild project with its build badge, GitHub webhook and source credentials
+version_added: 0.1.0
+author: flask_react.aws developers
+description:
+  - Creates, updates or deletes a CodeBuild project that builds from a source repository with a
+    managed image and no artifacts, and manages its webhook and the account's source credentials.
+  - Why not M(community.aws.codebuild_project) - it has no option for the build badge or the
+    webhook (the course's "Rebuild every time a code change is pushed"), and it sends
+    C(UpdateProject) on every run because it compares its request with AWS's answer, which carries
+    defaults the request never sent. This module compares only the fields it sets, on AWS's shape.
+  - Environment variables are merged by name unless O(purge_environment_variables=true), so a play
+    can set C(AWS_ACCOUNT_ID) first and add C(REACT_APP_API_SERVICE_URL) once the load balancer exists.
+  - Supports check mode and diff mode.
+options:
+  name:
+    description: Project name.
+    type: str
+    required: true
+  state:
+    description: V(present) creates or updates; V(absent) deletes the project (with its webhook).
+    type: str
+    choices: [present, absent]
+    default: present
+  description:
+    description: Project description.
+    type: str
+    default: ""
+  source_type:
+    description: Source provider.
+    type: str
+    choices: [GITHUB, GITHUB_ENTERPRISE, BITBUCKET, GITLAB, CODECOMMIT, S3, NO_SOURCE]
+    default: GITHUB
+  source_location:
+    description: Repository URL, for example C(https://github.com/owner/repo.git).
+    type: str
+  report_build_status:
+    description: Report build start and finish to the source provider (GitHub commit statuses).
+    type: bool
+    default: true
+  buildspec:
+    description: Inline buildspec or a path in the repository; empty uses C(buildspec.yml) at the root.
+    type: str
+    default: ""
+  environment_type:
+    description: Build environment type.
+    type: str
+    default: LINUX_CONTAINER
+  image:
+    description: Build image.
+    type: str
+    default: aws/codebuild/standard:4.0
+  compute_type:
+    description: Compute size.
+    type: str
+    default: BUILD_GENERAL1_SMALL
+  privileged_mode:
+    description: Run the build container privileged, which C(docker build) needs.
+    type: bool
+    default: false
+  environment_variables:
+    description: Build environment variables, merged by name into the project's (see O(purge_environment_variables)).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Variable name.
+        type: str
+        required: true
+      value:
+        description: Its value (for C(PARAMETER_STORE) and C(SECRETS_MANAGER), the parameter or secret name).
+        type: str
+        required: true
+      type:
+        description: Where the value comes from.
+        type: str
+        choices: [PLAINTEXT, PARAMETER_STORE, SECRETS_MANAGER]
+        default: PLAINTEXT
+  purge_environment_variables:
+    description: Remove the project's variables not listed in O(environment_variables).
+    type: bool
+    default: false
+  service_role:
+    description: ARN of the service role builds run as. Required to create the project.
+    type: str
+  timeout_in_minutes:
+    description: Build timeout (5 to 2160).
+    type: int
+    default: 60
+  badge_enabled:
+    description: Publish a build badge.
+    type: bool
+    default: false
+  cloudwatch_logs:
+    description: Send build logs to CloudWatch Logs (group C(/aws/codebuild/<name>)).
+    type: bool
+    default: true
+  webhook_events:
+    description:
+      - Build on these webhook events, for example C([PUSH]). V([]) removes the webhook; omitted leaves it alone.
+      - AWS installs the hook with the account's source credentials for the provider (see O(source_token)).
+    type: list
+    elements: str
+  source_token:
+    description:
+      - A personal access token imported as the account's source credentials for the provider,
+        only when the account has none. Never returned.
+    type: str
+  tags:
+    description: Tags of the project; omitted leaves them alone.
+    type: dict
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: The course's build project
+  flask_react.aws.codebuild_project:
+    name: flask-react-build
+    description: build and test docker images
+    source_location: https://github.com/owner/flask-react.git
+    image: aws/codebuild/standard:4.0
+    privileged_mode: true
+    timeout_in_minutes: 10
+    badge_enabled: true
+    service_role: "{{ build_role.arn }}"
+    environment_variables:
+      - {name: AWS_ACCOUNT_ID, value: "123456789012"}
+    webhook_events: [PUSH]
+
+- name: Add the API URL once the load balancer exists
+  flask_react.aws.codebuild_project:
+    name: flask-react-build
+    source_location: https://github.com/owner/flask-react.git
+    environment_variables:
+      - {name: REACT_APP_API_SERVICE_URL, value: "http://{{ alb_dns_name }}"}
+"""
+
+RETURN = r"""
+project:
+  description: The project as AWS describes it (BatchGetProjects); in check mode, what was sent or would be.
+  returned: when state is present
+  type: dict
+  sample: {name: flask-react-build, badge: {badgeEnabled: true, badgeRequestUrl: "https://codebuild..."}}
+changed_fields:
+  description: Top-level request fields that differed and were (or would be) updated.
+  returned: always
+  type: list
+  elements: str
+  sample: [environment]
+webhook_action:
+  description: What was done to the webhook - create, update, delete, or null.
+  returned: always
+  type: str
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.flask_react.aws.plugins.module_utils.codebuild import (
+    comparable,
+    differences,
+    merge_environment_variables,
+    project_request,
+    webhook_action,
+    webhook_filter_groups,
+)
+
+# Providers whose credentials CodeBuild keeps per account (ImportSourceCredentials serverType).
+TOKEN_PROVIDERS = ("GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB")
+
+
+def get_project(client, name):
+    projects = client.batch_get_projects(aws_retry=True, names=[name])["projects"]
+    return projects[0] if projects else None
+
+
+def ensure_source_credentials(module, client):
+    """Import the token when the account has no credentials for the provider; True when it would."""
+    server_type = module.params["source_type"]
+    if not module.params["source_token"] or server_type not in TOKEN_PROVIDERS:
+        return False
+    infos = client.list_source_credentials(aws_retry=True)["sourceCredentialsInfos"]
+    if any(info["serverType"] == server_type for info in infos):
+        return False
+    if not module.check_mode:
+        client.import_source_credentials(
+            aws_retry=True,
+            token=module.params["source_token"],
+            serverType=server_type,
+            authType="PERSONAL_ACCESS_TOKEN",
+            shouldOverwrite=False,
+        )
+    return True
+
+
+def ensure_project(module, client, current):
+    """Create or update the project; returns (changed fields, project after)."""
+    params = module.params
+    request = project_request(params, params["service_role"] or (current or {}).get("serviceRole"))
+    if current is None:
+        if not params["source_location"] or not params["service_role"]:
+            module.fail_json(msg="source_location and service_role are required to create a project")
+        if not module.check_mode:
+            return ["created"], client.create_project(aws_retry=True, **request)["project"]
+        return ["created"], request
+    request["environment"]["environmentVariables"] = merge_environment_variables(
+        request["environment"]["environmentVariables"],
+        current.get("environment", {}).get("environmentVariables", []),
+        params["purge_environment_variables"],
+    )
+    if not params["source_location"]:
+        request["source"]["location"] = current.get("source", {}).get("location")
+    changed = differences(request, comparable(current))
+    if changed and not module.check_mode:
+        return changed, client.update_project(aws_retry=True, **request)["project"]
+    return changed, current
+
+
+def ensure_webhook(module, client, project):
+    action = webhook_action(module.params["webhook_events"], project.get("webhook"))
+    if action is None or module.check_mode:
+        return action
+    name = module.params["name"]
+    groups = webhook_filter_groups(module.params["webhook_events"])
+    if action == "create":
+        client.create_webhook(aws_retry=True, projectName=name, filterGroups=groups)
+    elif action == "update":
+        client.update_webhook(aws_retry=True, projectName=name, filterGroups=groups)
+    else:
+        client.delete_webhook(aws_retry=True, projectName=name)
+    return action
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        description=dict(type="str", default=""),
+        source_type=dict(
+            type="str",
+            default="GITHUB",
+            choices=["GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB", "CODECOMMIT", "S3", "NO_SOURCE"],
+        ),
+        source_location=dict(type="str"),
+        report_build_status=dict(type="bool", default=True),
+        buildspec=dict(type="str", default=""),
+        environment_type=dict(type="str", default="LINUX_CONTAINER"),
+        image=dict(type="str", default="aws/codebuild/standard:4.0"),
+        compute_type=dict(type="str", default="BUILD_GENERAL1_SMALL"),
+        privileged_mode=dict(type="bool", default=False),
+        environment_variables=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                name=dict(type="str", required=True),
+                value=dict(type="str", required=True, no_log=False),
+                type=dict(type="str", default="PLAINTEXT", choices=["PLAINTEXT", "PARAMETER_STORE", "SECRETS_MANAGER"]),
+            ),
+        ),
+        purge_environment_variables=dict(type="bool", default=False),
+        service_role=dict(type="str"),
+        timeout_in_minutes=dict(type="int", default=60),
+        badge_enabled=dict(type="bool", default=False),
+        cloudwatch_logs=dict(type="bool", default=True),
+        webhook_events=dict(type="list", elements="str"),
+        source_token=dict(type="str", no_log=True),
+        tags=dict(type="dict"),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    if not 5 <= module.params["timeout_in_minutes"] <= 2160:
+        module.fail_json(msg=f"timeout_in_minutes: {module.params['timeout_in_minutes']} must be from 5 to 2160")
+    client = module.client("codebuild", retry_decorator=AWSRetry.jittered_backoff(retries=10))
+    name = module.params["name"]
+    try:
+        current = get_project(client, name)
+        if module.params["state"] == "absent":
+            if current is not None and not module.check_mode:
+                client.delete_project(aws_retry=True, name=name)
+            module.exit_json(changed=current is not None, changed_fields=[], webhook_action=None)
+        credentials_changed = ensure_source_credentials(module, client)
+        changed_fields, project = ensure_project(module, client, current)
+        action = ensure_webhook(module, client, project)
+        if action and not module.check_mode:
+            project = get_project(client, name)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
+        module.fail_json_aws(error, msg=f"Failed to manage CodeBuild project {name}")
+
+    result = dict(
+        changed=bool(changed_fields or action or credentials_changed),
+        project=project,
+        changed_fields=changed_fields,
+        webhook_action=action,
+    )
+    if module._diff:
+        before = comparable(current) if current else {}
+        after = comparable(project) if "arn" in project else project
+        result["diff"] = {"before": before, "after": after}
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
