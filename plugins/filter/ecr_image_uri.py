@@ -63,57 +63,16 @@ _value:
   sample: 123456789012.dkr.ecr.us-west-1.amazonaws.com/test-driven-users:prod
 """
 
-import re
-
 from ansible.errors import AnsibleFilterError
-
-ACCOUNT_ID = re.compile(r"^\d{12}$")
-REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
-REPOSITORY = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
-TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
-DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
-
-# Region prefix -> DNS suffix of that partition; longest prefix wins.
-DNS_SUFFIXES = (
-    ("cn-", "amazonaws.com.cn"),
-    ("us-isob-", "sc2s.sgov.gov"),
-    ("us-isof-", "csp.hci.ic.gov"),
-    ("us-iso-", "c2s.ic.gov"),
-    ("eu-isoe-", "cloud.adc-e.uk"),
-    ("eusc-", "amazonaws.eu"),
-)
-DEFAULT_DNS_SUFFIX = "amazonaws.com"
-
-
-def dns_suffix(region):
-    """The DNS suffix of the partition that ``region`` belongs to."""
-    for prefix, suffix in DNS_SUFFIXES:
-        if region.startswith(prefix):
-            return suffix
-    return DEFAULT_DNS_SUFFIX
-
-
-def _check(name, value, pattern, rule):
-    if not isinstance(value, str) or not pattern.match(value):
-        raise AnsibleFilterError(f"ecr_image_uri: {name} {value!r} is invalid: {rule}")
+from ansible_collections.flask_react.aws.plugins.module_utils.ecr import EcrNameError, image_uri
 
 
 def ecr_image_uri(repository, account_id, region, tag="latest", digest=None):
     """Return the ECR image URI for ``repository`` in ``account_id``/``region``."""
-    _check("repository", repository, REPOSITORY, "lowercase letters and digits separated by '.', '_', '-' or '/'")
-    if not 2 <= len(repository) <= 256:
-        raise AnsibleFilterError(f"ecr_image_uri: repository {repository!r} is invalid: it must be 2 to 256 characters")
-    if isinstance(account_id, int) and not isinstance(account_id, bool):
-        # YAML reads an unquoted account ID as a number and drops its leading zeros.
-        account_id = str(account_id).zfill(12)
-    _check("account_id", account_id, ACCOUNT_ID, "it must be 12 digits")
-    _check("region", region, REGION, "it must look like 'us-west-1'")
-    registry = f"{account_id}.dkr.ecr.{region}.{dns_suffix(region)}"
-    if digest is not None:
-        _check("digest", digest, DIGEST, "it must be 'sha256:' and 64 lowercase hex digits")
-        return f"{registry}/{repository}@{digest}"
-    _check("tag", tag, TAG, "letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-'")
-    return f"{registry}/{repository}:{tag}"
+    try:
+        return image_uri(repository, account_id, region, tag, digest)
+    except EcrNameError as error:
+        raise AnsibleFilterError(f"ecr_image_uri: {error}") from error
 
 
 class FilterModule:

@@ -79,7 +79,9 @@ def comparable(project):
         "timeoutInMinutes": project.get("timeoutInMinutes"),
         "badgeEnabled": bool(project.get("badge", {}).get("badgeEnabled", False)),
         "logsConfig": {
-            "cloudWatchLogs": {"status": project.get("logsConfig", {}).get("cloudWatchLogs", {}).get("status", "ENABLED")}
+            "cloudWatchLogs": {
+                "status": project.get("logsConfig", {}).get("cloudWatchLogs", {}).get("status", "ENABLED")
+            }
         },
         "tags": sorted(project.get("tags") or [], key=lambda tag: tag["key"]),
     }
@@ -109,5 +111,8 @@ def webhook_action(desired_events, current_webhook):
         return "delete" if current_webhook else None
     if not current_webhook:
         return "create"
-    current = [[{"type": f["type"], "pattern": f["pattern"]} for f in group] for group in current_webhook.get("filterGroups") or []]
+    current = [
+        [{"type": f["type"], "pattern": f["pattern"]} for f in group]
+        for group in current_webhook.get("filterGroups") or []
+    ]
     return None if current == webhook_filter_groups(desired_events) else "update"

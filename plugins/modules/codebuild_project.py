@@ -172,7 +172,6 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
 from ansible_collections.flask_react.aws.plugins.module_utils.codebuild import (
     comparable,
     differences,

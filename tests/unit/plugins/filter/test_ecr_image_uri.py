@@ -84,3 +84,12 @@ def test_valid_parts_round_trip(repository, account, region, tag):
     registry, rest = uri.split("/", 1)
     assert registry.startswith(f"{account}.dkr.ecr.{region}.amazonaws.")
     assert rest.rsplit(":", 1) == [repository, tag]
+
+
+def test_registry_filter_matches_the_uri_host():
+    from ansible_collections.flask_react.aws.plugins.filter.ecr_registry import ecr_registry
+
+    assert ecr_registry("123456789012", "cn-north-1") == "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn"
+    assert ecr_image_uri("app", "123456789012", "us-west-1").startswith(ecr_registry("123456789012", "us-west-1") + "/")
+    with pytest.raises(AnsibleFilterError, match="ecr_registry: region"):
+        ecr_registry("123456789012", "nowhere")

@@ -1,0 +1,68 @@
+"""A third site.yml run, at -vvv: changed=0, no write call to AWS, and no secret in its output."""
+
+from __future__ import annotations
+
+import collections
+import configparser
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from tests.emulator.middleware import is_read
+from tests.integration.conftest import REPO
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture(scope="module")
+def noop_run():
+    record = REPO / os.environ.get("EMULATOR_RECORD", ".emulator/calls.jsonl")
+    if not record.exists():
+        pytest.skip("the emulator is not recording (set EMULATOR_RECORD)")
+    record.write_text("")
+    run = subprocess.run(
+        ["ansible-playbook", "playbooks/site.yml", "-i", "inventories/local", "-vvv"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        # molecule forces colour; the recap is read as plain text.
+        env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
+        check=False,
+    )
+    # Kept for reading after a failure.
+    run.stdout = ANSI.sub("", run.stdout)
+    (record.parent / "noop-run.log").write_text(run.stdout + run.stderr)
+    calls = [json.loads(line) for line in record.read_text().splitlines()]
+    return run, calls
+
+
+def test_second_run_changes_nothing(noop_run):
+    run, _ = noop_run
+    assert run.returncode == 0, run.stdout[-2000:]
+    changed = [line for line in run.stdout.splitlines() if line.startswith(("changed:", "local "))]
+    assert re.search(r"local\s+: ok=\d+\s+changed=0\s", run.stdout), changed
+
+
+def test_second_run_sends_no_write_call(noop_run):
+    _, calls = noop_run
+    writes = [f"{call['service']}:{call['action']}" for call in calls if not call["read"]]
+    assert writes == []
+    reads = collections.Counter(call["service"] for call in calls if is_read(call["action"]))
+    print(f"read calls by service: {dict(reads)} (total {sum(reads.values())})")
+
+
+def test_no_secret_reaches_the_output(noop_run, aws, app):
+    run, _ = noop_run
+    user = f"{app['app_name']}-admin"
+    password = aws("secretsmanager").get_secret_value(SecretId=f"{app['app_name']}/iam/{user}/console-password")
+    parser = configparser.ConfigParser()
+    parser.read(os.environ.get("LOCAL_SECRETS_DIR", str(REPO / "inventories/local/.secrets")) + "/credentials")
+    secrets = [password["SecretString"], app["codebuild_github_token"]]
+    if parser.has_section(user):
+        secrets.append(parser[user]["aws_secret_access_key"])
+    output = run.stdout + run.stderr
+    for secret in secrets:
+        assert secret not in output
