@@ -60,7 +60,11 @@ def test_no_secret_reaches_the_output(noop_run, aws, app):
     password = aws("secretsmanager").get_secret_value(SecretId=f"{app['app_name']}/iam/{user}/console-password")
     parser = configparser.ConfigParser()
     parser.read(os.environ.get("LOCAL_SECRETS_DIR", str(REPO / "inventories/local/.secrets")) + "/credentials")
-    secrets = [password["SecretString"], app["codebuild_github_token"]]
+    database = aws("rds").describe_db_instances(DBInstanceIdentifier=f"{app['app_name']}-db")["DBInstances"][0]
+    db_secret = json.loads(
+        aws("secretsmanager").get_secret_value(SecretId=database["MasterUserSecret"]["SecretArn"])["SecretString"]
+    )
+    secrets = [password["SecretString"], app["codebuild_github_token"], db_secret["password"]]
     if parser.has_section(user):
         secrets.append(parser[user]["aws_secret_access_key"])
     output = run.stdout + run.stderr

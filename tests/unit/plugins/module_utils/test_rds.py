@@ -1,0 +1,77 @@
+"""rds_instance planning: only in-place changes, storage grows only, minor upgrades only."""
+
+import pytest
+from ansible_collections.flask_react.aws.plugins.module_utils.rds import (
+    modifications,
+    tag_changes,
+)
+
+PARAMS = {
+    "db_instance_class": "db.t3.micro",
+    "allocated_storage": 20,
+    "backup_retention_period": 7,
+    "deletion_protection": False,
+    "publicly_accessible": False,
+    "multi_az": False,
+    "vpc_security_group_ids": ["sg-1"],
+    "engine_version": "17.5",
+    "storage_encrypted": True,
+}
+INSTANCE = {
+    "DBInstanceClass": "db.t3.micro",
+    "AllocatedStorage": 20,
+    "BackupRetentionPeriod": 7,
+    "DeletionProtection": False,
+    "PubliclyAccessible": False,
+    "MultiAZ": False,
+    "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-1", "Status": "active"}],
+    "MasterUserSecret": {"SecretArn": "arn:secret"},
+    "EngineVersion": "17.5",
+    "StorageEncrypted": True,
+}
+
+
+def test_converged_instance_needs_nothing():
+    assert modifications(PARAMS, INSTANCE) == ({}, [])
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"db_instance_class": "db.t3.small"}, {"DBInstanceClass": "db.t3.small"}),
+        ({"allocated_storage": 30}, {"AllocatedStorage": 30}),
+        ({"backup_retention_period": 14}, {"BackupRetentionPeriod": 14}),
+        ({"deletion_protection": True}, {"DeletionProtection": True}),
+        ({"vpc_security_group_ids": ["sg-2", "sg-1"]}, {"VpcSecurityGroupIds": ["sg-1", "sg-2"]}),
+        ({"engine_version": "17.6"}, {"EngineVersion": "17.6"}),
+    ],
+)
+def test_in_place_changes(change, expected):
+    assert modifications(dict(PARAMS, **change), INSTANCE) == (expected, [])
+
+
+@pytest.mark.parametrize(
+    ("change", "warning"),
+    [
+        ({"allocated_storage": 10}, "cannot shrink"),
+        ({"engine_version": "18.1"}, "major upgrade"),
+        ({"storage_encrypted": False}, "cannot change on an existing instance"),
+    ],
+)
+def test_impossible_changes_warn_and_change_nothing(change, warning):
+    changes, warnings = modifications(dict(PARAMS, **change), INSTANCE)
+    assert changes == {} and any(warning in message for message in warnings)
+
+
+def test_older_wanted_version_is_not_a_downgrade():
+    assert modifications(dict(PARAMS, engine_version="17.4"), INSTANCE) == ({}, [])
+
+
+def test_instance_without_managed_password_gets_one():
+    instance = {key: value for key, value in INSTANCE.items() if key != "MasterUserSecret"}
+    assert modifications(PARAMS, instance)[0] == {"ManageMasterUserPassword": True}
+
+
+def test_tags():
+    assert tag_changes(None, {"a": "1"}) == ({}, [])
+    assert tag_changes({"a": 1, "b": "2"}, {"a": "1", "c": "3"}) == ({"b": "2"}, ["c"])
