@@ -3,33 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import threading
-from pathlib import Path
 
 import pytest
-from moto.moto_server.werkzeug_app import MotoRequestHandler
-from werkzeug.serving import make_server
 
-from tests.conftest import REPO, free_port
-from tests.emulator.server import make_app
+from tests.unit.playbooks.conftest import writes
 
 SEED = [
     {"name": "client", "port": 80, "health_check_path": "/", "default": True},
     {"name": "users", "port": 5000, "health_check_path": "/ping", "paths": ["/users*", "/ping"]},
 ]
-
-
-@pytest.fixture(scope="module")
-def recording_emulator(tmp_path_factory):
-    record = tmp_path_factory.mktemp("calls") / "calls.jsonl"
-    server = make_server(
-        "127.0.0.1", free_port(), make_app(record=str(record)), threaded=True, request_handler=MotoRequestHandler
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_port, record
-    server.shutdown()
 
 
 def services(index, **changes):
@@ -64,18 +46,8 @@ def services(index, **changes):
         ({"alb_listener_port": 0}, "alb_listener_port: 0 must be from 1 to 65535"),
     ],
 )
-def test_bad_input_fails_before_any_write(recording_emulator, extra, expected):
-    port, record = recording_emulator
-    record.write_text("")
-    run = subprocess.run(
-        ["ansible-playbook", "playbooks/site.yml", "-e", json.dumps(extra)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, EMULATOR_PORT=str(port), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1"),
-        check=False,
-    )
+def test_bad_input_fails_before_any_write(playbook, extra, expected):
+    run, calls = playbook("site.yml", "-e", json.dumps(extra))
     assert run.returncode != 0
     assert expected in run.stdout, run.stdout[-3000:]
-    writes = [json.loads(line) for line in Path(record).read_text().splitlines() if not json.loads(line)["read"]]
-    assert writes == []
+    assert writes(calls) == []

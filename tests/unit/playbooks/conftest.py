@@ -1,0 +1,76 @@
+"""Run playbooks against an in-process emulator that records every request."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto.moto_server.werkzeug_app import MotoRequestHandler
+from werkzeug.serving import make_server
+
+from tests.conftest import REPO, free_port
+from tests.emulator.server import make_app
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture(scope="module")
+def recording_emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    record = tmp_path_factory.mktemp("calls") / "calls.jsonl"
+    server = make_server(
+        "127.0.0.1", free_port(), make_app(record=str(record)), threaded=True, request_handler=MotoRequestHandler
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_port, record
+    server.shutdown()
+
+
+@pytest.fixture
+def playbook(recording_emulator: Any, tmp_path: Path) -> Callable[..., tuple[subprocess.CompletedProcess, list]]:
+    """``playbook("site.yml", "--check")`` runs it on the local inventory; returns (run, recorded calls)."""
+    port, record = recording_emulator
+
+    def run(name: str, *args: str) -> tuple[subprocess.CompletedProcess, list]:
+        record.write_text("")
+        completed = subprocess.run(
+            ["ansible-playbook", f"playbooks/{name}", "-i", "inventories/local", *args],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env=dict(
+                os.environ,
+                EMULATOR_PORT=str(port),
+                ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+                ANSIBLE_NOCOLOR="1",
+                ANSIBLE_FORCE_COLOR="0",
+                LOCAL_SECRETS_DIR=str(tmp_path / "secrets"),
+            ),
+            check=False,
+        )
+        completed.stdout = ANSI.sub("", completed.stdout)
+        return completed, [json.loads(line) for line in record.read_text().splitlines()]
+
+    return run
+
+
+def recap(stdout: str) -> dict[str, int]:
+    """The PLAY RECAP counters of host ``local``."""
+    match = re.search(r"^local\s+:(.*)$", stdout, re.MULTILINE)
+    assert match, stdout[-2000:]
+    return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", match.group(1))}
+
+
+def writes(calls: list, succeeded_only: bool = False) -> list[str]:
+    """Write actions sent; with ``succeeded_only``, only those AWS answered with 2xx (that changed something)."""
+    return [
+        f"{call['service']}:{call['action']}"
+        for call in calls
+        if not call["read"] and not (succeeded_only and not call["status"][0].startswith("2"))
+    ]
