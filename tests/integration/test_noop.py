@@ -59,7 +59,7 @@ def test_no_secret_reaches_the_output(noop_run, aws, app):
     user = f"{app['app_name']}-admin"
     password = aws("secretsmanager").get_secret_value(SecretId=f"{app['app_name']}/iam/{user}/console-password")
     parser = configparser.ConfigParser()
-    parser.read(os.environ.get("LOCAL_SECRETS_DIR", str(REPO / "inventories/local/.secrets")) + "/credentials")
+    parser.read(REPO / "inventories/local/.secrets/credentials")
     database = aws("rds").describe_db_instances(DBInstanceIdentifier=f"{app['app_name']}-db")["DBInstances"][0]
     db_secret = json.loads(
         aws("secretsmanager").get_secret_value(SecretId=database["MasterUserSecret"]["SecretArn"])["SecretString"]

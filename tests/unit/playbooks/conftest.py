@@ -50,7 +50,7 @@ def playbook(recording_emulator: Any, tmp_path: Path) -> Callable[..., tuple[sub
                 ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
                 ANSIBLE_NOCOLOR="1",
                 ANSIBLE_FORCE_COLOR="0",
-                LOCAL_SECRETS_DIR=str(tmp_path / "secrets"),
+                LOCAL_STATE_DIR=str(tmp_path),
             ),
             check=False,
         )
