@@ -10,6 +10,9 @@ export EMULATOR_PORT
 # Everything runs from the venv, with the checkout as the collection (ansible.cfg).
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# Everything Ansible, ansible-lint and molecule cache stays in the repo: a copy of this
+# collection left in ~/.ansible by another checkout must never shadow this one.
+export ANSIBLE_HOME := $(CURDIR)/.ansible
 export PYTHONPATH := $(CURDIR)
 # Tests may set AWS_* for boto3; never let a developer's own profile leak in.
 export AWS_CONFIG_FILE := /dev/null
