@@ -67,7 +67,7 @@ class FaultInjector:
 
     Four in five faults are throttling errors (HTTP 400, ``ThrottlingException``
     for JSON APIs, ``Throttling`` for query APIs, the codes botocore retries);
-    the rest are HTTP 503 Service Unavailable.
+    the rest are HTTP 503 ``ServiceUnavailable``, each in its protocol's error shape.
     """
 
     def __init__(self, app: Any, rate: float, rng: random.Random) -> None:
@@ -84,19 +84,31 @@ class FaultInjector:
             return self.app(environ, start_response)
         with self.lock:
             self.injected += 1
-        _, action, protocol = identify(environ)
+        _, _, protocol = identify(environ)
         if roll < self.rate * 0.8:
-            if protocol == "json":
-                body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
-                content_type = "application/x-amz-json-1.1"
-            else:
-                body = (
-                    b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
-                    b"<Message>Rate exceeded</Message></Error><RequestId>emulator-throttle</RequestId></ErrorResponse>"
-                )
-                content_type = "text/xml"
-            start_response("400 Bad Request", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
-            return [body]
-        body = b"Service Unavailable"
-        start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return self._error(
+                start_response, protocol, "400 Bad Request", "ThrottlingException", "Throttling", "Rate exceeded"
+            )
+        return self._error(
+            start_response,
+            protocol,
+            "503 Service Unavailable",
+            "ServiceUnavailableException",
+            "ServiceUnavailable",
+            "Service is unable to handle request",
+        )
+
+    @staticmethod
+    def _error(start_response: Any, protocol: str, status: str, json_code: str, query_code: str, message: str) -> Any:
+        """An error body in the protocol's shape, as AWS sends it (botocore parses it before retrying)."""
+        if protocol == "json":
+            body = json.dumps({"__type": json_code, "message": message}).encode()
+            content_type = "application/x-amz-json-1.1"
+        else:
+            body = (
+                f"<ErrorResponse><Error><Type>Sender</Type><Code>{query_code}</Code>"
+                f"<Message>{message}</Message></Error><RequestId>emulator-fault</RequestId></ErrorResponse>"
+            ).encode()
+            content_type = "text/xml"
+        start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
         return [body]

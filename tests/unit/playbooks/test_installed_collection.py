@@ -29,14 +29,26 @@ def installed(tmp_path_factory, recording_emulator):
     work = tmp_path_factory.mktemp("installed")
     # Outside the repo, so its ansible.cfg (which resolves the checkout itself) is not read.
     env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_")}
-    subprocess.run(["ansible-galaxy", "collection", "build", str(REPO), "--output-path", str(work)],
-                   cwd=work, env=env, check=True, capture_output=True, text=True)
+    subprocess.run(
+        ["ansible-galaxy", "collection", "build", str(REPO), "--output-path", str(work)],
+        cwd=work,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     (tarball,) = work.glob("flask_react-aws-*.tar.gz")
     collections = work / "collections"
     # Offline: amazon.aws and community.aws come with the ansible package already. --force: a copy
     # elsewhere (molecule installs one in ~/.ansible) must not count as "already installed".
-    subprocess.run(["ansible-galaxy", "collection", "install", str(tarball), "-p", str(collections), "--no-deps", "--force"],
-                   cwd=work, env=env, check=True, capture_output=True, text=True)
+    subprocess.run(
+        ["ansible-galaxy", "collection", "install", str(tarball), "-p", str(collections), "--no-deps", "--force"],
+        cwd=work,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     common = {
         "ansible_connection": "local",
         "ansible_python_interpreter": "{{ ansible_playbook_python }}",
@@ -57,8 +69,14 @@ def installed(tmp_path_factory, recording_emulator):
         cwd=work,
         capture_output=True,
         text=True,
-        env=dict(env, ANSIBLE_COLLECTIONS_PATH=str(collections), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-                 ANSIBLE_LOCAL_TEMP=str(work / "tmp"), ANSIBLE_DEPRECATION_WARNINGS="0"),
+        env=dict(
+            env,
+            ANSIBLE_COLLECTIONS_PATH=str(collections),
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_FORCE_COLOR="0",
+            ANSIBLE_LOCAL_TEMP=str(work / "tmp"),
+            ANSIBLE_DEPRECATION_WARNINGS="0",
+        ),
         check=False,
     )
     run.stdout = ANSI.sub("", run.stdout)
@@ -80,8 +98,13 @@ def test_each_environment_has_only_its_own_resources(installed, name):
     other = next(values for key, values in ENVIRONMENTS.items() if key != name)
 
     def client(service):
-        return boto3.client(service, endpoint_url=f"http://127.0.0.1:{port}", region_name=mine["aws_region"],
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        return boto3.client(
+            service,
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name=mine["aws_region"],
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     repositories = {repo["repositoryName"] for repo in client("ecr").describe_repositories()["repositories"]}
     assert repositories == {f"{mine['ecr_repository_prefix']}-client", f"{mine['ecr_repository_prefix']}-users"}

@@ -1,0 +1,81 @@
+"""site.yml converges to the same state with 10 % of AWS requests throttled or refused (HTTP 503)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+
+import boto3
+import pytest
+from moto.moto_server.werkzeug_app import MotoRequestHandler
+from werkzeug.serving import make_server
+
+from tests.conftest import REPO, free_port
+from tests.emulator.server import make_app
+from tests.unit.playbooks.conftest import ANSI, recap
+
+
+@pytest.fixture(scope="module")
+def throttled(tmp_path_factory):
+    work = tmp_path_factory.mktemp("throttled")
+    record = work / "calls.jsonl"
+    app = make_app(record=str(record), throttle_rate=0.1, seed=11)
+    server = make_server("127.0.0.1", free_port(), app, threaded=True, request_handler=MotoRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    run = subprocess.run(
+        ["ansible-playbook", "playbooks/site.yml", "-i", "inventories/local"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=dict(
+            os.environ,
+            EMULATOR_PORT=str(server.server_port),
+            ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_FORCE_COLOR="0",
+            LOCAL_STATE_DIR=str(work),
+        ),
+        check=False,
+    )
+    run.stdout = ANSI.sub("", run.stdout)
+    calls = [json.loads(line) for line in record.read_text().splitlines()]
+    yield run, calls, server.server_port
+    server.shutdown()
+
+
+def test_converges_despite_throttling(throttled):
+    run, calls, _ = throttled
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert recap(run.stdout)["failed"] == 0
+    refused = [call for call in calls if call["status"][0] in ("400", "503")]
+    throttles = [call for call in refused if call["status"][0] == "503"]
+    assert len(refused) >= 10 and throttles, "the emulator did throttle a share of the requests"
+
+
+def test_the_stack_is_the_same_as_without_throttling(throttled):
+    _, _, port = throttled
+    kwargs = dict(
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    # Reads from the test itself may be throttled too: let botocore retry them.
+    from botocore.config import Config
+
+    config = Config(retries={"mode": "standard", "max_attempts": 10})
+    elb = boto3.client("elbv2", config=config, **kwargs)
+    listener = elb.describe_listeners(
+        LoadBalancerArn=elb.describe_load_balancers(Names=["flask-react-alb"])["LoadBalancers"][0]["LoadBalancerArn"]
+    )["Listeners"][0]
+    rules = [rule for rule in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not rule["IsDefault"]]
+    paths = sorted(path for rule in rules for path in rule["Conditions"][0]["PathPatternConfig"]["Values"])
+    assert paths == sorted(["/users*", "/ping", "/auth*", "/doc", "/swagger*"]) and len(rules) == 2
+    iam = boto3.client("iam", config=config, **kwargs)
+    assert len(iam.list_access_keys(UserName="flask-react-admin")["AccessKeyMetadata"]) == 1
+    codebuild = boto3.client("codebuild", config=config, **kwargs)
+    assert codebuild.batch_get_projects(names=["flask-react-build"])["projects"][0]["webhook"]
+    rds = boto3.client("rds", config=config, **kwargs)
+    assert rds.describe_db_instances(DBInstanceIdentifier="flask-react-db")["DBInstances"][0]["MasterUserSecret"]
