@@ -19,7 +19,7 @@ export AWS_CONFIG_FILE := /dev/null
 export AWS_SHARED_CREDENTIALS_FILE := /dev/null
 MOLECULE_SCENARIOS ?= default listener_rules
 
-.PHONY: help venv demo test lint unit molecule emulator-start emulator-stop emulator-status teardown clean bench-listener-rules
+.PHONY: help venv demo test lint unit molecule emulator-start emulator-stop emulator-status teardown clean bench bench-listener-rules
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ emulator-status: venv ## Is our emulator running on EMULATOR_PORT?
 
 teardown: venv ## Run teardown.yml against the running emulator
 	ansible-playbook playbooks/teardown.yml -i inventories/local
+
+bench: venv ## Cold and no-op runs of site.yml beside the stock-modules playbook (not part of test)
+	$(BIN)/python -m benchmarks.run
 
 bench-listener-rules: venv ## Time 100 paths over 10 target groups in one alb_listener_rules call
 	$(BIN)/python -m benchmarks.listener_rules_100
