@@ -28,11 +28,18 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 def run(playbook: str, port: int, record: Path, state: str, strategy: str) -> dict:
     record.write_text("")
-    env = dict(os.environ, EMULATOR_PORT=str(port), LOCAL_STATE_DIR=state, ANSIBLE_NOCOLOR="1",
-               ANSIBLE_STRATEGY=strategy)
+    env = dict(
+        os.environ, EMULATOR_PORT=str(port), LOCAL_STATE_DIR=state, ANSIBLE_NOCOLOR="1", ANSIBLE_STRATEGY=strategy
+    )
     started = time.monotonic()
-    done = subprocess.run(["ansible-playbook", playbook, "-i", "inventories/local"], cwd=REPO, env=env,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["ansible-playbook", playbook, "-i", "inventories/local"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.monotonic() - started
     recap = re.search(r"^local\s+:(.*)$", ANSI.sub("", done.stdout), re.MULTILINE)
     counters = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", recap.group(1))} if recap else {}
@@ -69,12 +76,16 @@ def main() -> int:
         "|---|---|---|---|---|---|---|---|",
     ]
     for label, phase, r in rows:
-        lines.append(f"| {label} | {phase} | {r['seconds']:.1f} | {r['tasks']} | {r['changed']} | {r['failed']} "
-                     f"| {r['reads']} | {r['writes']} |")
+        lines.append(
+            f"| {label} | {phase} | {r['seconds']:.1f} | {r['tasks']} | {r['changed']} | {r['failed']} "
+            f"| {r['reads']} | {r['writes']} |"
+        )
     ours = {phase: r for label, phase, r in rows if label == "flask_react.aws"}
     stock = {phase: r for label, phase, r in rows if label == "stock modules"}
     for phase in ("cold", "no-op"):
-        lines.append(f"{phase}: flask_react.aws / stock wall time = {ours[phase]['seconds'] / stock[phase]['seconds']:.2f}")
+        lines.append(
+            f"{phase}: flask_react.aws / stock wall time = {ours[phase]['seconds'] / stock[phase]['seconds']:.2f}"
+        )
     report = "\n".join(lines)
     print(report)
     RESULTS.mkdir(exist_ok=True)
