@@ -1,4 +1,4 @@
-"""Run playbooks against an in-process emulator that records every request."""
+"""Run playbooks against a fresh emulator process that records every request."""
 
 from __future__ import annotations
 
@@ -6,30 +6,35 @@ import json
 import os
 import re
 import subprocess
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.moto_server.werkzeug_app import MotoRequestHandler
-from werkzeug.serving import make_server
 
 from tests.conftest import REPO, free_port
-from tests.emulator.server import make_app
+from tests.emulator import ctl
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def start_emulator(record: Path, throttle_rate: float = 0.0) -> int:
+    """A fresh emulator process (its own empty account), recording into ``record``; returns its port.
+
+    A process, not a thread: moto keeps its state per process, and these tests need an
+    account that no other test has written to.
+    """
+    port = free_port()
+    assert ctl.start(port, record=str(record), throttle_rate=throttle_rate) == 0
+    return port
 
 
 @pytest.fixture(scope="module")
 def recording_emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
     record = tmp_path_factory.mktemp("calls") / "calls.jsonl"
-    server = make_server(
-        "127.0.0.1", free_port(), make_app(record=str(record)), threaded=True, request_handler=MotoRequestHandler
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_port, record
-    server.shutdown()
+    port = start_emulator(record)
+    yield port, record
+    ctl.stop(port)
 
 
 @pytest.fixture

@@ -5,25 +5,20 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import threading
 
 import boto3
 import pytest
-from moto.moto_server.werkzeug_app import MotoRequestHandler
-from werkzeug.serving import make_server
 
-from tests.conftest import REPO, free_port
-from tests.emulator.server import make_app
-from tests.unit.playbooks.conftest import ANSI, recap
+from tests.conftest import REPO
+from tests.emulator import ctl
+from tests.unit.playbooks.conftest import ANSI, recap, start_emulator
 
 
 @pytest.fixture(scope="module")
 def throttled(tmp_path_factory):
     work = tmp_path_factory.mktemp("throttled")
     record = work / "calls.jsonl"
-    app = make_app(record=str(record), throttle_rate=0.1, seed=11)
-    server = make_server("127.0.0.1", free_port(), app, threaded=True, request_handler=MotoRequestHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = start_emulator(record, throttle_rate=0.1)
     run = subprocess.run(
         ["ansible-playbook", "playbooks/site.yml", "-i", "inventories/local"],
         cwd=REPO,
@@ -31,7 +26,7 @@ def throttled(tmp_path_factory):
         text=True,
         env=dict(
             os.environ,
-            EMULATOR_PORT=str(server.server_port),
+            EMULATOR_PORT=str(port),
             ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
             ANSIBLE_NOCOLOR="1",
             ANSIBLE_FORCE_COLOR="0",
@@ -41,8 +36,8 @@ def throttled(tmp_path_factory):
     )
     run.stdout = ANSI.sub("", run.stdout)
     calls = [json.loads(line) for line in record.read_text().splitlines()]
-    yield run, calls, server.server_port
-    server.shutdown()
+    yield run, calls, port
+    ctl.stop(port)
 
 
 def test_converges_despite_throttling(throttled):
