@@ -1,0 +1,30 @@
+"""Dropping a service: its rules go at once, its target group only with target_groups_purge."""
+
+import json
+
+import boto3
+
+from tests.unit.playbooks.conftest import recap
+
+CLIENT_ONLY = {"app_services": [{"name": "client", "port": 80, "health_check_path": "/", "default": True}]}
+
+
+def target_groups(port):
+    elb = boto3.client("elbv2", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-west-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    return sorted(group["TargetGroupName"] for group in elb.describe_target_groups()["TargetGroups"])
+
+
+def test_dropped_service_loses_its_rules_and_its_group_only_when_purging(playbook, recording_emulator):
+    port, _ = recording_emulator
+    run, _ = playbook("site.yml")
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert target_groups(port) == ["flask-react-client-tg", "flask-react-users-tg"]
+
+    run, _ = playbook("site.yml", "-e", json.dumps(CLIENT_ONLY))
+    assert run.returncode == 0 and recap(run.stdout)["changed"] >= 1, run.stdout[-2000:]
+    assert target_groups(port) == ["flask-react-client-tg", "flask-react-users-tg"], "kept without purge"
+
+    run, _ = playbook("site.yml", "-e", json.dumps(dict(CLIENT_ONLY, target_groups_purge=True)))
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert target_groups(port) == ["flask-react-client-tg"]
