@@ -37,7 +37,11 @@ options:
     type: str
     default: postgres
   engine_version:
-    description: Engine version; omitted uses AWS's default. Existing instances upgrade within their major version only.
+    description:
+      - Engine version; omitted uses AWS's default.
+      - V(latest) picks the newest version RDS offers in the region when the instance is created
+        (C(DescribeDBEngineVersions)); an existing instance is then left to RDS's minor-version upgrades.
+      - A pinned version upgrades an existing instance within its major version only.
     type: str
   db_instance_class:
     description: Instance class, for example C(db.t3.micro) (free tier).
@@ -164,7 +168,7 @@ except ImportError:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.flask_react.aws.plugins.module_utils.rds import modifications, tag_changes
+from ansible_collections.flask_react.aws.plugins.module_utils.rds import modifications, tag_changes, version_key
 
 
 def describe(client, identifier):
@@ -184,8 +188,26 @@ def wait_for(module, client, waiter_name):
     )
 
 
+def newest_engine_version(client, engine):
+    """The newest version of ``engine`` RDS offers here (versions compare as numbers)."""
+    versions, marker = [], None
+    while True:
+        page = client.describe_db_engine_versions(
+            aws_retry=True, Engine=engine, **({"Marker": marker} if marker else {})
+        )
+        versions += [item["EngineVersion"] for item in page["DBEngineVersions"]]
+        marker = page.get("Marker")
+        if not marker:
+            break
+    if not versions:
+        raise ValueError(f"RDS offers no {engine} version in this region")
+    return max(versions, key=version_key)
+
+
 def create(module, client):
     p = module.params
+    if p["engine_version"] == "latest":
+        p["engine_version"] = newest_engine_version(client, p["engine"])
     request = {
         "DBInstanceIdentifier": p["db_instance_identifier"],
         "Engine": p["engine"],
@@ -289,6 +311,8 @@ def main():
         if before is None:
             instance, changed = create(module, client), True
         else:
+            if module.params["engine_version"] == "latest":
+                module.params["engine_version"] = None  # chosen at creation; RDS upgrades minors
             changes, warnings = modifications(module.params, before)
             for warning in warnings:
                 module.warn(warning)
@@ -305,6 +329,8 @@ def main():
             wait_for(module, client, "db_instance_available")
         if changed and not module.check_mode:
             instance = describe(client, identifier)
+    except ValueError as error:
+        module.fail_json(msg=str(error))
     # WaiterError is a BotoCoreError: catch it first.
     except botocore.exceptions.WaiterError as error:
         module.fail_json(

@@ -46,6 +46,12 @@ def test_second_run_changes_nothing(noop_run):
     assert re.search(r"local\s+: ok=\d+\s+changed=0\s", run.stdout), changed
 
 
+def test_files_the_run_wrote_are_not_read_as_inventory(noop_run):
+    run, _ = noop_run
+    assert "is not a valid group definition" not in run.stdout + run.stderr
+    assert "Skipping key" not in run.stdout + run.stderr
+
+
 def test_second_run_sends_no_write_call(noop_run):
     _, calls = noop_run
     writes = [f"{call['service']}:{call['action']}" for call in calls if not call["read"]]

@@ -6,7 +6,7 @@ import pytest
 
 from tests.integration.conftest import REPO
 
-OUTPUTS = REPO / "inventories/local/outputs/local.json"
+OUTPUTS = REPO / "inventories/local/.outputs/local.json"
 
 
 def test_outputs_file_names_every_resource(aws, app):

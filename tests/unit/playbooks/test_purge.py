@@ -10,8 +10,13 @@ CLIENT_ONLY = {"app_services": [{"name": "client", "port": 80, "health_check_pat
 
 
 def target_groups(port):
-    elb = boto3.client("elbv2", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-west-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    elb = boto3.client(
+        "elbv2",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     return sorted(group["TargetGroupName"] for group in elb.describe_target_groups()["TargetGroups"])
 
 
