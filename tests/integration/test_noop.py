@@ -76,3 +76,22 @@ def test_no_secret_reaches_the_output(noop_run, aws, app):
     output = run.stdout + run.stderr
     for secret in secrets:
         assert secret not in output
+
+
+def test_check_diff_on_the_converged_account_reports_nothing_and_writes_nothing():
+    record = REPO / os.environ.get("EMULATOR_RECORD", ".emulator/calls.jsonl")
+    if not record.exists():
+        pytest.skip("the emulator is not recording (set EMULATOR_RECORD)")
+    record.write_text("")
+    run = subprocess.run(
+        ["ansible-playbook", "playbooks/site.yml", "-i", "inventories/local", "--check", "--diff"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
+        check=False,
+    )
+    stdout = ANSI.sub("", run.stdout)
+    assert run.returncode == 0, stdout[-2000:]
+    assert re.search(r"local\s+: ok=\d+\s+changed=0\s", stdout), stdout[-2000:]
+    assert [json.loads(line) for line in record.read_text().splitlines() if not json.loads(line)["read"]] == []

@@ -1,0 +1,62 @@
+"""No secret in any output: a cold converge and a teardown at -vvv print no password or secret key,
+and the access key is only in the one 0600 file meant for it."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import stat
+
+import boto3
+
+from tests.unit.playbooks.conftest import recap
+
+
+def client(port, service):
+    return boto3.client(
+        service,
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def test_converge_and_teardown_at_vvv_print_no_secret(playbook, recording_emulator, tmp_path):
+    port, _ = recording_emulator
+    converge, _ = playbook("site.yml", "-vvv")
+    assert converge.returncode == 0, converge.stdout[-2000:]
+
+    console = client(port, "secretsmanager").get_secret_value(
+        SecretId="flask-react/iam/flask-react-admin/console-password"
+    )["SecretString"]
+    database = client(port, "rds").describe_db_instances(DBInstanceIdentifier="flask-react-db")["DBInstances"][0]
+    db_password = json.loads(
+        client(port, "secretsmanager").get_secret_value(SecretId=database["MasterUserSecret"]["SecretArn"])[
+            "SecretString"
+        ]
+    )["password"]
+    credentials = tmp_path / ".secrets" / "credentials"
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    parser = configparser.ConfigParser()
+    parser.read(credentials)
+    secret_key = parser["flask-react-admin"]["aws_secret_access_key"]
+    secrets = {
+        "console password": console,
+        "DB password": db_password,
+        "secret access key": secret_key,
+        "GitHub token": "emulator-dummy-token",
+    }
+
+    teardown, _ = playbook("teardown.yml", "-vvv")
+    assert teardown.returncode == 0 and recap(teardown.stdout)["failed"] == 0, teardown.stdout[-2000:]
+
+    for name, value in secrets.items():
+        assert value not in converge.stdout + converge.stderr, f"{name} in the converge output"
+        assert value not in teardown.stdout + teardown.stderr, f"{name} in the teardown output"
+    written = [path for path in tmp_path.rglob("*") if path.is_file()]
+    for path in written:
+        text = path.read_text(errors="replace")
+        for name, value in secrets.items():
+            if value in text:
+                assert (path, name) == (credentials, "secret access key"), f"{name} written to {path}"
