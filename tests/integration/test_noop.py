@@ -17,14 +17,14 @@ from tests.integration.conftest import REPO
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-@pytest.fixture(scope="module")
-def noop_run():
+def site(*args):
+    """Run site.yml once more against the scenario's recording emulator: (run, recorded calls)."""
     record = REPO / os.environ.get("EMULATOR_RECORD", ".emulator/calls.jsonl")
     if not record.exists():
         pytest.skip("the emulator is not recording (set EMULATOR_RECORD)")
     record.write_text("")
     run = subprocess.run(
-        ["ansible-playbook", "playbooks/site.yml", "-i", "inventories/local", "-vvv"],
+        ["ansible-playbook", "playbooks/site.yml", "-i", "inventories/local", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -32,11 +32,15 @@ def noop_run():
         env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
         check=False,
     )
-    # Kept for reading after a failure.
     run.stdout = ANSI.sub("", run.stdout)
-    (record.parent / "noop-run.log").write_text(run.stdout + run.stderr)
-    calls = [json.loads(line) for line in record.read_text().splitlines()]
-    return run, calls
+    # Kept for reading after a failure.
+    (record.parent / "last-site-run.log").write_text(run.stdout + run.stderr)
+    return run, [json.loads(line) for line in record.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def noop_run():
+    return site("-vvv")
 
 
 def test_second_run_changes_nothing(noop_run):
@@ -79,19 +83,7 @@ def test_no_secret_reaches_the_output(noop_run, aws, app):
 
 
 def test_check_diff_on_the_converged_account_reports_nothing_and_writes_nothing():
-    record = REPO / os.environ.get("EMULATOR_RECORD", ".emulator/calls.jsonl")
-    if not record.exists():
-        pytest.skip("the emulator is not recording (set EMULATOR_RECORD)")
-    record.write_text("")
-    run = subprocess.run(
-        ["ansible-playbook", "playbooks/site.yml", "-i", "inventories/local", "--check", "--diff"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
-        check=False,
-    )
-    stdout = ANSI.sub("", run.stdout)
-    assert run.returncode == 0, stdout[-2000:]
-    assert re.search(r"local\s+: ok=\d+\s+changed=0\s", stdout), stdout[-2000:]
-    assert [json.loads(line) for line in record.read_text().splitlines() if not json.loads(line)["read"]] == []
+    run, calls = site("--check", "--diff")
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert re.search(r"local\s+: ok=\d+\s+changed=0\s", run.stdout), run.stdout[-2000:]
+    assert [call["action"] for call in calls if not call["read"]] == []

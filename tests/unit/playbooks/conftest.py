@@ -37,32 +37,36 @@ def recording_emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
     ctl.stop(port)
 
 
+def run_playbook(port: int, record: Path, state_dir: Path, name: str, *args: str) -> tuple[Any, list]:
+    """Run ``playbooks/<name>`` on the local inventory against the emulator on ``port``.
+
+    Returns (the completed run with plain-text stdout, the AWS calls recorded during it).
+    """
+    record.write_text("")
+    completed = subprocess.run(
+        ["ansible-playbook", f"playbooks/{name}", "-i", "inventories/local", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=dict(
+            os.environ,
+            EMULATOR_PORT=str(port),
+            ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_FORCE_COLOR="0",
+            LOCAL_STATE_DIR=str(state_dir),
+        ),
+        check=False,
+    )
+    completed.stdout = ANSI.sub("", completed.stdout)
+    return completed, [json.loads(line) for line in record.read_text().splitlines()]
+
+
 @pytest.fixture
-def playbook(recording_emulator: Any, tmp_path: Path) -> Callable[..., tuple[subprocess.CompletedProcess, list]]:
-    """``playbook("site.yml", "--check")`` runs it on the local inventory; returns (run, recorded calls)."""
+def playbook(recording_emulator: Any, tmp_path: Path) -> Callable[..., tuple[Any, list]]:
+    """``playbook("site.yml", "--check")`` runs it on this module's emulator; returns (run, recorded calls)."""
     port, record = recording_emulator
-
-    def run(name: str, *args: str) -> tuple[subprocess.CompletedProcess, list]:
-        record.write_text("")
-        completed = subprocess.run(
-            ["ansible-playbook", f"playbooks/{name}", "-i", "inventories/local", *args],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            env=dict(
-                os.environ,
-                EMULATOR_PORT=str(port),
-                ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-                ANSIBLE_NOCOLOR="1",
-                ANSIBLE_FORCE_COLOR="0",
-                LOCAL_STATE_DIR=str(tmp_path),
-            ),
-            check=False,
-        )
-        completed.stdout = ANSI.sub("", completed.stdout)
-        return completed, [json.loads(line) for line in record.read_text().splitlines()]
-
-    return run
+    return lambda name, *args: run_playbook(port, record, tmp_path, name, *args)
 
 
 def recap(stdout: str) -> dict[str, int]:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 import boto3
 import pytest
 
-from tests.conftest import REPO
 from tests.emulator import ctl
-from tests.unit.playbooks.conftest import ANSI, recap, start_emulator
+from tests.unit.playbooks.conftest import recap, run_playbook, start_emulator
 
 
 @pytest.fixture(scope="module")
@@ -19,23 +14,7 @@ def throttled(tmp_path_factory):
     work = tmp_path_factory.mktemp("throttled")
     record = work / "calls.jsonl"
     port = start_emulator(record, throttle_rate=0.1)
-    run = subprocess.run(
-        ["ansible-playbook", "playbooks/site.yml", "-i", "inventories/local"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env=dict(
-            os.environ,
-            EMULATOR_PORT=str(port),
-            ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-            ANSIBLE_NOCOLOR="1",
-            ANSIBLE_FORCE_COLOR="0",
-            LOCAL_STATE_DIR=str(work),
-        ),
-        check=False,
-    )
-    run.stdout = ANSI.sub("", run.stdout)
-    calls = [json.loads(line) for line in record.read_text().splitlines()]
+    run, calls = run_playbook(port, record, work, "site.yml")
     yield run, calls, port
     ctl.stop(port)
 
