@@ -71,4 +71,4 @@ bench-listener-rules: venv ## Time 100 paths over 10 target groups in one alb_li
 	$(BIN)/python -m benchmarks.listener_rules_100
 
 clean: emulator-stop ## Remove the venv and everything runs left in the repo
-	rm -rf $(VENV) .ansible .emulator .pytest_cache .ruff_cache outputs
+	rm -rf $(VENV) .ansible .emulator .pytest_cache .ruff_cache .hypothesis inventories/local/.outputs inventories/local/.secrets
