@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.flask_react.aws.plugins.module_utils.validation import path_pattern_errors
+from ansible_collections.flask_react.aws.plugins.module_utils.validation import routed_paths_errors
 
 # AWS quotas (Application Load Balancer "Listener rules" and "Quotas" guides).
 MAX_VALUES_PER_CONDITION = 3
@@ -33,14 +33,7 @@ def validate_entries(entries):
             errors.append(f"{where}.paths: give at least one path pattern")
         if not entry.get("target_group"):
             errors.append(f"{where}.target_group: give a target group name or ARN")
-        for path_index, path in enumerate(paths):
-            errors += path_pattern_errors(f"{where}.paths[{path_index}]", path)
-            if path in seen:
-                errors.append(
-                    f"{where}.paths[{path_index}]: {path!r} is already in rules[{seen[path]}]; a path routes once"
-                )
-            else:
-                seen[path] = index
+        errors += routed_paths_errors(where, paths, seen, where)
     return errors
 
 

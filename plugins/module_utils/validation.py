@@ -38,6 +38,21 @@ def path_pattern_errors(where, pattern):
     return errors
 
 
+def routed_paths_errors(where, paths, seen, owner):
+    """Why ``paths`` of one route cannot be routed; ``seen`` (path -> owner) catches a path routed twice.
+
+    ``owner`` names this route in later messages, for example ``"service 'users'"``.
+    """
+    errors = []
+    for index, path in enumerate(paths):
+        errors += path_pattern_errors(f"{where}.paths[{index}]", path)
+        if path in seen:
+            errors.append(f"{where}.paths[{index}]: {path!r} is already routed by {seen[path]}; a path routes once")
+        else:
+            seen[path] = owner
+    return errors
+
+
 def cidr_errors(where, cidrs):
     """Why an entry of ``cidrs`` is not an IPv4 or IPv6 network in CIDR notation."""
     errors = []
@@ -97,14 +112,7 @@ def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
         if not isinstance(paths, list):
             errors.append(f"{where}.paths: must be a list of path patterns")
             continue
-        for path_index, path in enumerate(paths):
-            errors += path_pattern_errors(f"{where}.paths[{path_index}]", path)
-            if path in seen_paths:
-                errors.append(
-                    f"{where}.paths[{path_index}]: {path!r} is already routed to service {seen_paths[path]!r}"
-                )
-            else:
-                seen_paths[path] = name
+        errors += routed_paths_errors(where, paths, seen_paths, f"service {name!r}")
     defaults = [service.get("name") for service in app_services if isinstance(service, dict) and service.get("default")]
     if len(defaults) != 1:
         errors.append(

@@ -178,7 +178,7 @@ def test_more_than_100_rules_fail_before_any_write():
         (entries((["users"], "users")), "rules[0].paths[0]: path pattern 'users' must start with '/'"),
         (entries((["/a b"], "users")), "rules[0].paths[0]: path pattern '/a b' has a character AWS does not allow"),
         (entries((["/" + "x" * 128], "users")), "longer than 128 characters"),
-        (entries((["/a"], "users"), (["/a"], "client")), "rules[1].paths[0]: '/a' is already in rules[0]"),
+        (entries((["/a"], "users"), (["/a"], "client")), "rules[1].paths[0]: '/a' is already routed by rules[0]"),
         (entries(([], "users")), "rules[0].paths: give at least one path pattern"),
         (entries((["/a"], "")), "rules[0].target_group: give a target group name or ARN"),
     ],

@@ -47,7 +47,7 @@ def mutated(index, **changes):
         (mutated(1, paths=["users*"]), "app_services[1].paths[0]: path pattern 'users*' must start with '/'"),
         (mutated(1, paths=["/a b"]), "has a character AWS does not allow"),
         (mutated(1, paths=["/" + "a" * 128]), "longer than 128 characters"),
-        (mutated(0, paths=["/ping"]), "app_services[1].paths[1]: '/ping' is already routed to service 'client'"),
+        (mutated(0, paths=["/ping"]), "app_services[1].paths[1]: '/ping' is already routed by service 'client'"),
         (mutated(1, name="Users"), "app_services[1].name: 'Users' must be lowercase"),
         (mutated(1, name="a-very-long-service-name"), "longer than 32 characters"),
         ([], "app_services: must be a non-empty list"),
