@@ -15,9 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-import boto3
-
 from tests.emulator import ctl
+from tests.emulator.client import emulator_client
 from tests.emulator.middleware import is_read
 
 PORT = 4577
@@ -49,14 +48,8 @@ def main() -> int:
         return 1
     try:
         playbook("playbooks/site.yml")
-        kwargs = dict(
-            endpoint_url=f"http://127.0.0.1:{PORT}",
-            region_name="us-west-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        vpc = boto3.client("ec2", **kwargs).describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])
-        elb = boto3.client("elbv2", **kwargs)
+        vpc = emulator_client(PORT, "ec2").describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])
+        elb = emulator_client(PORT, "elbv2")
         for group in range(10):
             elb.create_target_group(Name=f"bench-{group}-tg", Protocol="HTTP", Port=80, VpcId=vpc["Vpcs"][0]["VpcId"])
         for label in ("cold", "no-op"):

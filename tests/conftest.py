@@ -40,16 +40,9 @@ def emulator_url() -> Iterator[str]:
 @pytest.fixture
 def aws(emulator_url: str) -> Callable[..., Any]:
     """``aws("codebuild")`` gives a boto3 client of the session's emulator (tests use unique names)."""
-    import boto3
+    from tests.emulator.client import emulator_client
 
     def client(service: str, **kwargs: Any) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=emulator_url,
-            region_name=kwargs.pop("region_name", "us-west-1"),
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            **kwargs,
-        )
+        return emulator_client(emulator_url, service, kwargs.pop("region_name", "us-west-1"), **kwargs)
 
     return client

@@ -9,20 +9,13 @@ import argparse
 import os
 from typing import Any
 
-import boto3
-
+from tests.emulator.client import emulator_client
 from tests.emulator.server import DEFAULT_PORT
 
 
 def report(endpoint: str, region: str) -> list[str]:
     def client(service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=endpoint,
-            region_name=region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        return emulator_client(endpoint, service, region)
 
     lines = [f"What the emulator at {endpoint} holds in {region}:"]
     for user in client("iam").list_users()["Users"]:

@@ -10,9 +10,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
+
+from tests.emulator.client import emulator_client
 
 REPO = Path(__file__).resolve().parents[2]
 ROLE_DEFAULTS = REPO / "roles"
@@ -45,13 +46,4 @@ def app() -> dict[str, Any]:
 def aws(app: dict[str, Any]) -> Any:
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4599")
 
-    def client(service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=endpoint,
-            region_name=app["aws_region"],
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-
-    return client
+    return lambda service: emulator_client(endpoint, service, app["aws_region"])

@@ -1,9 +1,8 @@
 """`make emulator-start/stop`: start returns once it answers; stop ends only what start launched."""
 
-import boto3
-
 from tests.conftest import free_port
 from tests.emulator import ctl
+from tests.emulator.client import emulator_client
 
 
 def test_start_answers_then_stop_ends_it(emulator_url):
@@ -12,13 +11,7 @@ def test_start_answers_then_stop_ends_it(emulator_url):
         assert ctl.start(port) == 0
         pid = ctl.running_pid(port)
         assert pid and ctl.answers(port)
-        codebuild = boto3.client(
-            "codebuild",
-            endpoint_url=f"http://127.0.0.1:{port}",
-            region_name="us-west-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        codebuild = emulator_client(port, "codebuild")
         assert codebuild.list_projects()["projects"] == []
         assert ctl.start(port) == 0, "a second start is a no-op"
         assert ctl.running_pid(port) == pid

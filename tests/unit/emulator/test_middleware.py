@@ -4,7 +4,6 @@ import json
 import random
 import threading
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -12,6 +11,7 @@ from moto.moto_server.werkzeug_app import MotoRequestHandler
 from werkzeug.serving import make_server
 
 from tests.conftest import free_port
+from tests.emulator.client import emulator_client
 from tests.emulator.middleware import is_read
 from tests.emulator.server import make_app
 
@@ -51,14 +51,7 @@ def serve():
 
 
 def client(url, service, **config):
-    return boto3.client(
-        service,
-        endpoint_url=url,
-        region_name="us-west-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(**config),
-    )
+    return emulator_client(url, service, config=Config(**config))
 
 
 def test_recorder_writes_one_line_per_request(serve, tmp_path):

@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import subprocess
 
-import boto3
 import pytest
 import yaml
 
 from tests.conftest import REPO
+from tests.emulator.client import emulator_client
 from tests.unit.playbooks.conftest import ANSI, recap
 
 ENVIRONMENTS = {
@@ -98,13 +98,7 @@ def test_each_environment_has_only_its_own_resources(installed, name):
     other = next(values for key, values in ENVIRONMENTS.items() if key != name)
 
     def client(service):
-        return boto3.client(
-            service,
-            endpoint_url=f"http://127.0.0.1:{port}",
-            region_name=mine["aws_region"],
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        return emulator_client(port, service, mine["aws_region"])
 
     repositories = {repo["repositoryName"] for repo in client("ecr").describe_repositories()["repositories"]}
     assert repositories == {f"{mine['ecr_repository_prefix']}-client", f"{mine['ecr_repository_prefix']}-users"}

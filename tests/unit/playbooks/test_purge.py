@@ -2,21 +2,14 @@
 
 import json
 
-import boto3
-
+from tests.emulator.client import emulator_client
 from tests.unit.playbooks.conftest import recap
 
 CLIENT_ONLY = {"app_services": [{"name": "client", "port": 80, "health_check_path": "/", "default": True}]}
 
 
 def target_groups(port):
-    elb = boto3.client(
-        "elbv2",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-west-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    elb = emulator_client(port, "elbv2")
     return sorted(group["TargetGroupName"] for group in elb.describe_target_groups()["TargetGroups"])
 
 

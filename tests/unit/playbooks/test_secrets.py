@@ -7,19 +7,8 @@ import configparser
 import json
 import stat
 
-import boto3
-
+from tests.emulator.client import emulator_client
 from tests.unit.playbooks.conftest import recap
-
-
-def client(port, service):
-    return boto3.client(
-        service,
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-west-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 def test_converge_and_teardown_at_vvv_print_no_secret(playbook, recording_emulator, tmp_path):
@@ -27,22 +16,18 @@ def test_converge_and_teardown_at_vvv_print_no_secret(playbook, recording_emulat
     converge, _ = playbook("site.yml", "-vvv")
     assert converge.returncode == 0, converge.stdout[-2000:]
 
-    console = client(port, "secretsmanager").get_secret_value(
-        SecretId="flask-react/iam/flask-react-admin/console-password"
-    )["SecretString"]
-    database = client(port, "rds").describe_db_instances(DBInstanceIdentifier="flask-react-db")["DBInstances"][0]
-    db_password = json.loads(
-        client(port, "secretsmanager").get_secret_value(SecretId=database["MasterUserSecret"]["SecretArn"])[
-            "SecretString"
-        ]
-    )["password"]
+    secrets_manager, rds = emulator_client(port, "secretsmanager"), emulator_client(port, "rds")
+    console = secrets_manager.get_secret_value(SecretId="flask-react/iam/flask-react-admin/console-password")
+    database = rds.describe_db_instances(DBInstanceIdentifier="flask-react-db")["DBInstances"][0]
+    db_secret = secrets_manager.get_secret_value(SecretId=database["MasterUserSecret"]["SecretArn"])
+    db_password = json.loads(db_secret["SecretString"])["password"]
     credentials = tmp_path / ".secrets" / "credentials"
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     parser = configparser.ConfigParser()
     parser.read(credentials)
     secret_key = parser["flask-react-admin"]["aws_secret_access_key"]
     secrets = {
-        "console password": console,
+        "console password": console["SecretString"],
         "DB password": db_password,
         "secret access key": secret_key,
         "GitHub token": "emulator-dummy-token",

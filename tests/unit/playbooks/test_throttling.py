@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
+from botocore.config import Config
 
 from tests.emulator import ctl
+from tests.emulator.client import emulator_client
 from tests.unit.playbooks.conftest import recap, run_playbook, start_emulator
 
 
@@ -30,26 +31,18 @@ def test_converges_despite_throttling(throttled):
 
 def test_the_stack_is_the_same_as_without_throttling(throttled):
     _, _, port = throttled
-    kwargs = dict(
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-west-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
     # Reads from the test itself may be throttled too: let botocore retry them.
-    from botocore.config import Config
-
     config = Config(retries={"mode": "standard", "max_attempts": 10})
-    elb = boto3.client("elbv2", config=config, **kwargs)
+    elb = emulator_client(port, "elbv2", config=config)
     listener = elb.describe_listeners(
         LoadBalancerArn=elb.describe_load_balancers(Names=["flask-react-alb"])["LoadBalancers"][0]["LoadBalancerArn"]
     )["Listeners"][0]
     rules = [rule for rule in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not rule["IsDefault"]]
     paths = sorted(path for rule in rules for path in rule["Conditions"][0]["PathPatternConfig"]["Values"])
     assert paths == sorted(["/users*", "/ping", "/auth*", "/doc", "/swagger*"]) and len(rules) == 2
-    iam = boto3.client("iam", config=config, **kwargs)
+    iam = emulator_client(port, "iam", config=config)
     assert len(iam.list_access_keys(UserName="flask-react-admin")["AccessKeyMetadata"]) == 1
-    codebuild = boto3.client("codebuild", config=config, **kwargs)
+    codebuild = emulator_client(port, "codebuild", config=config)
     assert codebuild.batch_get_projects(names=["flask-react-build"])["projects"][0]["webhook"]
-    rds = boto3.client("rds", config=config, **kwargs)
+    rds = emulator_client(port, "rds", config=config)
     assert rds.describe_db_instances(DBInstanceIdentifier="flask-react-db")["DBInstances"][0]["MasterUserSecret"]
