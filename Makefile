@@ -19,7 +19,7 @@ export AWS_CONFIG_FILE := /dev/null
 export AWS_SHARED_CREDENTIALS_FILE := /dev/null
 MOLECULE_SCENARIOS ?= default listener_rules
 
-.PHONY: help venv demo test lint unit molecule emulator-start emulator-stop emulator-status teardown clean bench bench-listener-rules
+.PHONY: help venv demo test lint sanity unit molecule emulator-start emulator-stop emulator-status teardown clean bench bench-listener-rules
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -39,12 +39,15 @@ demo: venv ## Start the emulator, run site.yml against it, show what was made, s
 	  $(BIN)/python -m tests.emulator.ctl stop --port $(EMULATOR_PORT); \
 	  exit $$status
 
-test: venv lint unit molecule ## Lint, unit tests and the molecule scenarios (what CI runs)
+test: venv lint sanity unit molecule ## Lint, ansible-test sanity, unit tests and the molecule scenarios (what CI runs)
 
 lint: venv ## ruff, yamllint, ansible-lint
-	ruff check plugins tests benchmarks
+	ruff check plugins tests benchmarks tools
 	yamllint --strict .
 	ansible-lint
+
+sanity: venv ## ansible-test sanity on a copy laid out as ansible_collections/flask_react/aws
+	tools/sanity/run.sh
 
 unit: venv ## pytest: filters, planners, modules, emulator fills
 	pytest

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 module: alb_listener_rules
 short_description: Own the path-based forward rules of one Application Load Balancer listener
 version_added: 0.1.0
-author: flask_react.aws developers
+author: flask_react.aws developers (@flask-react)
 description:
   - Makes the path rules this module owns on one ALB listener equal an ordered list of
     C({paths, target_group}) entries, changing only what differs.

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 module: codebuild_project
 short_description: A CodeBuild project with its build badge, GitHub webhook and source credentials
 version_added: 0.1.0
-author: flask_react.aws developers
+author: flask_react.aws developers (@flask-react)
 description:
   - Creates, updates or deletes a CodeBuild project that builds from a source repository with a
     managed image and no artifacts, and manages its webhook and the account's source credentials.

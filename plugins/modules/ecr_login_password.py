@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 module: ecr_login_password
 short_description: The password for docker login to Amazon ECR
 version_added: 0.1.0
-author: flask_react.aws developers
+author: flask_react.aws developers (@flask-react)
 description:
   - Returns what C(aws ecr get-login-password) prints, the course's step before C(docker login),
     from ECR's C(GetAuthorizationToken), without the AWS CLI. Use it with C(no_log).
@@ -62,7 +62,7 @@ def main():
         data = client.get_authorization_token(aws_retry=True)["authorizationData"][0]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
         module.fail_json_aws(error, msg="Failed to get an ECR authorization token")
-    user, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
+    user, _colon, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
     registry = data["proxyEndpoint"].split("://", 1)[-1]
     module.exit_json(
         changed=False,

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 module: rds_instance
 short_description: An RDS DB instance whose master password RDS generates and keeps in Secrets Manager
 version_added: 0.1.0
-author: flask_react.aws developers
+author: flask_react.aws developers (@flask-react)
 description:
   - Creates, updates or deletes one RDS DB instance with C(ManageMasterUserPassword) - RDS
     generates the master password and stores it in a Secrets Manager secret it rotates, so the

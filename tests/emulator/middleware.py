@@ -48,7 +48,7 @@ class Recorder:
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        service, action, _ = identify(environ)
+        service, action, _protocol = identify(environ)
         status: list[str] = []
 
         def recording_start_response(code: str, headers: Any, exc_info: Any = None) -> Any:
@@ -84,7 +84,7 @@ class FaultInjector:
             return self.app(environ, start_response)
         with self.lock:
             self.injected += 1
-        _, _, protocol = identify(environ)
+        protocol = identify(environ)[2]
         if roll < self.rate * 0.8:
             return self._error(
                 start_response, protocol, "400 Bad Request", "ThrottlingException", "Throttling", "Rate exceeded"

@@ -44,20 +44,20 @@ def noop_run():
 
 
 def test_second_run_changes_nothing(noop_run):
-    run, _ = noop_run
+    run = noop_run[0]
     assert run.returncode == 0, run.stdout[-2000:]
     changed = [line for line in run.stdout.splitlines() if line.startswith(("changed:", "local "))]
     assert re.search(r"local\s+: ok=\d+\s+changed=0\s", run.stdout), changed
 
 
 def test_files_the_run_wrote_are_not_read_as_inventory(noop_run):
-    run, _ = noop_run
+    run = noop_run[0]
     assert "is not a valid group definition" not in run.stdout + run.stderr
     assert "Skipping key" not in run.stdout + run.stderr
 
 
 def test_second_run_sends_no_write_call(noop_run):
-    _, calls = noop_run
+    calls = noop_run[1]
     writes = [f"{call['service']}:{call['action']}" for call in calls if not call["read"]]
     assert writes == []
     reads = collections.Counter(call["service"] for call in calls if is_read(call["action"]))
@@ -65,7 +65,7 @@ def test_second_run_sends_no_write_call(noop_run):
 
 
 def test_no_secret_reaches_the_output(noop_run, aws, app):
-    run, _ = noop_run
+    run = noop_run[0]
     user = f"{app['app_name']}-admin"
     password = aws("secretsmanager").get_secret_value(SecretId=f"{app['app_name']}/iam/{user}/console-password")
     parser = configparser.ConfigParser()

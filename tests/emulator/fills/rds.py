@@ -55,7 +55,7 @@ def engine_versions() -> list[dict[str, Any]]:
                         "AutoUpgrade": False,
                         "IsMajorVersionUpgrade": newer.split(".", 1)[0] != major,
                     }
-                    for newer, _ in POSTGRES_VERSIONS[index + 1 :]
+                    for newer, _default in POSTGRES_VERSIONS[index + 1 :]
                 ],
             }
         )

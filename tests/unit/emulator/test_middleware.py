@@ -91,5 +91,5 @@ def test_fault_injector_without_retries_surfaces_awss_throttling_code(serve):
 def test_same_seed_same_faults():
     from tests.emulator.middleware import FaultInjector
 
-    rolls = [[FaultInjector(None, 0.1, random.Random(5)).rng.random() for _ in range(5)] for _ in range(2)]
+    rolls = [[FaultInjector(None, 0.1, random.Random(5)).rng.random() for _roll in range(5)] for _run in range(2)]
     assert rolls[0] == rolls[1]

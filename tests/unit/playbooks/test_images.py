@@ -24,7 +24,7 @@ def test_no_docker_engine_stops_before_anything(playbook, tmp_path, monkeypatch)
 
 
 def test_ecr_login_password_module_returns_the_registry_and_a_password(recording_emulator):
-    port, _ = recording_emulator
+    port = recording_emulator[0]
     args = f"region=us-west-1 endpoint_url=http://127.0.0.1:{port} access_key=testing secret_key=testing"
     run = subprocess.run(
         ["ansible", "localhost", "-m", "flask_react.aws.ecr_login_password", "-a", args],

@@ -25,7 +25,7 @@ ENVIRONMENTS = {
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory, recording_emulator):
-    port, _ = recording_emulator
+    port = recording_emulator[0]
     work = tmp_path_factory.mktemp("installed")
     # Outside the repo, so its ansible.cfg (which resolves the checkout itself) is not read.
     env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_")}
@@ -84,7 +84,7 @@ def installed(tmp_path_factory, recording_emulator):
 
 
 def test_installed_collection_runs_from_another_folder(installed):
-    run, _, work = installed
+    run, _port, work = installed
     assert run.returncode == 0, run.stdout[-3000:]
     assert (work / "collections/ansible_collections/flask_react/aws/playbooks/site.yml").is_file()
     for host in ENVIRONMENTS:
@@ -93,7 +93,7 @@ def test_installed_collection_runs_from_another_folder(installed):
 
 @pytest.mark.parametrize("name", sorted(ENVIRONMENTS))
 def test_each_environment_has_only_its_own_resources(installed, name):
-    _, port, _ = installed
+    port = installed[1]
     mine = ENVIRONMENTS[name]
     other = next(values for key, values in ENVIRONMENTS.items() if key != name)
 
@@ -115,7 +115,7 @@ def test_each_environment_has_only_its_own_resources(installed, name):
 
 
 def test_both_environments_ran_in_one_play(installed):
-    run, _, _ = installed
+    run = installed[0]
     for host in ENVIRONMENTS:
         counters = recap(run.stdout.replace(f"\n{host} ", "\nlocal "))
         assert counters["failed"] == 0 and counters["changed"] > 0

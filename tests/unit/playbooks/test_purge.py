@@ -14,15 +14,15 @@ def target_groups(port):
 
 
 def test_dropped_service_loses_its_rules_and_its_group_only_when_purging(playbook, recording_emulator):
-    port, _ = recording_emulator
-    run, _ = playbook("site.yml")
+    port = recording_emulator[0]
+    run = playbook("site.yml")[0]
     assert run.returncode == 0, run.stdout[-2000:]
     assert target_groups(port) == ["flask-react-client-tg", "flask-react-users-tg"]
 
-    run, _ = playbook("site.yml", "-e", json.dumps(CLIENT_ONLY))
+    run = playbook("site.yml", "-e", json.dumps(CLIENT_ONLY))[0]
     assert run.returncode == 0 and recap(run.stdout)["changed"] >= 1, run.stdout[-2000:]
     assert target_groups(port) == ["flask-react-client-tg", "flask-react-users-tg"], "kept without purge"
 
-    run, _ = playbook("site.yml", "-e", json.dumps(dict(CLIENT_ONLY, target_groups_purge=True)))
+    run = playbook("site.yml", "-e", json.dumps(dict(CLIENT_ONLY, target_groups_purge=True)))[0]
     assert run.returncode == 0, run.stdout[-2000:]
     assert target_groups(port) == ["flask-react-client-tg"]

@@ -12,8 +12,8 @@ from tests.unit.playbooks.conftest import recap
 
 
 def test_converge_and_teardown_at_vvv_print_no_secret(playbook, recording_emulator, tmp_path):
-    port, _ = recording_emulator
-    converge, _ = playbook("site.yml", "-vvv")
+    port = recording_emulator[0]
+    converge = playbook("site.yml", "-vvv")[0]
     assert converge.returncode == 0, converge.stdout[-2000:]
 
     secrets_manager, rds = emulator_client(port, "secretsmanager"), emulator_client(port, "rds")
@@ -33,7 +33,7 @@ def test_converge_and_teardown_at_vvv_print_no_secret(playbook, recording_emulat
         "GitHub token": "emulator-dummy-token",
     }
 
-    teardown, _ = playbook("teardown.yml", "-vvv")
+    teardown = playbook("teardown.yml", "-vvv")[0]
     assert teardown.returncode == 0 and recap(teardown.stdout)["failed"] == 0, teardown.stdout[-2000:]
 
     for name, value in secrets.items():
