@@ -158,7 +158,7 @@ def audit(client: Client, outputs: dict[str, Any], production: bool = False) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("outputs", type=Path, help="the outputs file a site.yml run wrote")
     parser.add_argument("--production", action="store_true", help="also require deletion protection")
     parser.add_argument("--profile", help="AWS profile (default: the usual credential chain)")
