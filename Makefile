@@ -18,6 +18,10 @@ export PYTHONPATH := $(CURDIR)
 export AWS_CONFIG_FILE := /dev/null
 export AWS_SHARED_CREDENTIALS_FILE := /dev/null
 MOLECULE_SCENARIOS ?= default listener_rules
+# mitogen_linear (ansible.cfg) unless told otherwise: `make test ANSIBLE_STRATEGY=linear`.
+ifdef ANSIBLE_STRATEGY
+export ANSIBLE_STRATEGY
+endif
 
 .PHONY: help venv demo test lint sanity unit molecule emulator-start emulator-stop emulator-status teardown clean bench bench-listener-rules
 
@@ -29,6 +33,8 @@ venv: $(VENV)/.installed ## Create .venv with the pinned dependencies (no-op whe
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	# A fixed path for ansible.cfg's strategy_plugins, whatever the venv's Python version.
+	ln -sfn "$$($(BIN)/python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))')/plugins/strategy" $(VENV)/mitogen-strategy
 	touch $@
 
 demo: venv ## Start the emulator, run site.yml against it, show what was made, stop the emulator
