@@ -44,6 +44,16 @@ def services(index, **changes):
         ({"aws_region": "mars-north-1x"}, "aws_region: 'mars-north-1x'"),
         ({"alb_ssh_cidrs": ["10.0.0.1/8"]}, "alb_ssh_cidrs[0]: '10.0.0.1/8' is not a CIDR block"),
         ({"alb_listener_port": 0}, "alb_listener_port: 0 must be from 1 to 65535"),
+        (
+            {"alb_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b"},
+            "alb_certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b must be the ARN of an ACM"
+            " certificate in us-west-1",
+        ),
+        (
+            {"alb_certificate_arn": "arn:aws:acm:us-west-1:123456789012:certificate/0a1b", "alb_https_port": 80},
+            "alb_https_port: 80 must be from 1 to 65535 and differ from alb_listener_port",
+        ),
+        ({"alb_domain_name": "App.Example.com"}, "alb_domain_name: App.Example.com must be a lower-case DNS name"),
     ],
 )
 def test_bad_input_fails_before_any_write(playbook, extra, expected):
