@@ -119,3 +119,12 @@ def test_dropping_the_certificate_goes_back_to_plain_http(converge, aws):
     assert found[80]["DefaultActions"][0]["Type"] == "forward"
     assert found[80]["paths"] == USERS_PATHS
     assert api_url(aws).startswith("http://flask-react-alb")
+
+
+def test_teardown_with_https_leaves_nothing(converge, recording_emulator, aws, certificate):
+    https = {"alb_certificate_arn": certificate, "alb_domain_name": DOMAIN}
+    state = converge(**https)[2]
+    run = run_playbook(*recording_emulator, state, "teardown.yml", "-e", json.dumps(https))[0]
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert aws("elbv2").describe_load_balancers()["LoadBalancers"] == []
+    assert aws("elbv2").describe_target_groups()["TargetGroups"] == []
