@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from tests.conftest import free_port
@@ -67,6 +68,7 @@ def run(playbook: str, port: int, record: Path, state: str, strategy: str) -> di
         "reads": reads,
         "writes": len(calls) - reads,
         "modules": modules,
+        "reads_by_service": Counter(c["service"] for c in calls if is_read(c["action"])),
         "created": sum(1 for c in calls if c["action"].startswith(CREATES) and c["status"][0].startswith("2")),
     }
 
@@ -111,6 +113,8 @@ def table(strategy: str, rows: list[tuple[str, str, dict]]) -> list[str]:
         created = runs["cold"]["created"]
         per = runs["no-op"]["reads"] / created if created else float("nan")
         lines.append(f"- {label}: {created} resources created cold, no-op reads per resource = {per:.1f}")
+        by_service = ", ".join(f"{name} {count}" for name, count in runs["no-op"]["reads_by_service"].most_common())
+        lines.append(f"  no-op reads by service: {by_service}")
     return lines
 
 
