@@ -47,6 +47,11 @@ CREDENTIAL_VARIABLES = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSI
 Client = Callable[[str], Any]
 
 
+def grants_admin(attached: list[dict[str, Any]]) -> bool:
+    """Is AdministratorAccess among these attached managed policies?"""
+    return any(policy["PolicyArn"] == ADMIN_POLICY for policy in attached)
+
+
 def opens_ssh_to_the_world(permission: dict[str, Any]) -> bool:
     """Does this ingress permission let anyone on the internet reach TCP port 22?"""
     if permission["IpProtocol"] not in ("-1", "tcp", "6"):
@@ -133,15 +138,15 @@ def audit_identity(client: Client, outputs: dict[str, Any], role: str | None, fo
         inline = iam.list_user_policies(UserName=user)["PolicyNames"]
         if attached or inline:
             found["CKV_AWS_40"].append(f"user {user}")
-        if any(policy["PolicyArn"] == ADMIN_POLICY for policy in attached):
+        if grants_admin(attached):
             found["CKV_AWS_274"].append(f"user {user}")
         for group in iam.list_groups_for_user(UserName=user)["Groups"]:
             policies = iam.list_attached_group_policies(GroupName=group["GroupName"])["AttachedPolicies"]
-            if any(policy["PolicyArn"] == ADMIN_POLICY for policy in policies):
+            if grants_admin(policies):
                 found["CKV_AWS_274"].append(f"group {group['GroupName']}")
     if role:
         policies = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
-        if any(policy["PolicyArn"] == ADMIN_POLICY for policy in policies):
+        if grants_admin(policies):
             found["CKV_AWS_274"].append(f"role {role}")
 
 

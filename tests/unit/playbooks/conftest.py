@@ -69,6 +69,21 @@ def playbook(recording_emulator: Any, tmp_path: Path) -> Callable[..., tuple[Any
     return lambda name, *args: run_playbook(port, record, tmp_path, name, *args)
 
 
+@pytest.fixture(scope="module")
+def converge(recording_emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., tuple]:
+    """``converge(**extra_vars)`` runs site.yml, asserting success, on this module's emulator and one
+    state folder kept across the module's runs; returns (run, recorded calls, state folder)."""
+    state = tmp_path_factory.mktemp("state")
+
+    def run(**extra: Any) -> tuple[Any, list, Path]:
+        args = ("-e", json.dumps(extra)) if extra else ()
+        completed, calls = run_playbook(*recording_emulator, state, "site.yml", *args)
+        assert completed.returncode == 0, completed.stdout[-3000:]
+        return completed, calls, state
+
+    return run
+
+
 def recap(stdout: str) -> dict[str, int]:
     """The PLAY RECAP counters of host ``local``."""
     match = re.search(r"^local\s+:(.*)$", stdout, re.MULTILINE)

@@ -26,20 +26,6 @@ def aws(recording_emulator: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def converge(recording_emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """site.yml with these extra vars, every run with the same state folder; returns (run, calls, state)."""
-    state = tmp_path_factory.mktemp("state")
-
-    def run(**extra: Any) -> tuple[Any, list, Any]:
-        args = ("-e", json.dumps(extra)) if extra else ()
-        completed, calls = run_playbook(*recording_emulator, state, "site.yml", *args)
-        assert completed.returncode == 0, completed.stdout[-3000:]
-        return completed, calls, state
-
-    return run
-
-
-@pytest.fixture(scope="module")
 def certificate(aws: Any) -> str:
     return aws("acm").request_certificate(DomainName=DOMAIN, ValidationMethod="DNS")["CertificateArn"]
 

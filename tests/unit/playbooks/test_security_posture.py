@@ -33,18 +33,13 @@ def production_settings() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def stack(recording_emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """Converge once with production settings; yields (a client factory, the run's outputs)."""
-    from .conftest import run_playbook
-
-    port, record = recording_emulator
-    state = tmp_path_factory.mktemp("state")
+def stack(recording_emulator: Any, converge: Any) -> Any:
+    """Converge once with production settings; returns (a client factory, the run's outputs)."""
     settings = production_settings()
-    run = run_playbook(port, record, state, "site.yml", "-e", json.dumps(settings))[0]
-    assert run.returncode == 0, run.stdout[-3000:]
+    run, _calls, state = converge(**settings)
     assert recap(run.stdout)["failed"] == 0
     outputs = json.loads((state / ".outputs" / "local.json").read_text())
-    yield (lambda service: emulator_client(port, service, settings["aws_region"])), outputs
+    return (lambda service: emulator_client(recording_emulator[0], service, settings["aws_region"])), outputs
 
 
 def test_production_settings_are_what_the_audit_expects():
