@@ -1,6 +1,6 @@
 """Fills for what moto lacks or allows where AWS refuses. Each module has one ``install()``."""
 
-from tests.emulator.fills import codebuild, elbv2, iam, rds
+from tests.emulator.fills import codebuild, ecs, elbv2, iam, rds
 
 _installed = False
 
@@ -11,6 +11,7 @@ def install() -> None:
     if _installed:
         return
     codebuild.install()
+    ecs.install()
     elbv2.install()
     iam.install()
     rds.install()
