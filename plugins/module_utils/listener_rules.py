@@ -9,17 +9,31 @@
 
 from __future__ import annotations
 
-from ansible_collections.flask_react.aws.plugins.module_utils.validation import routed_paths_errors
+from ansible_collections.flask_react.aws.plugins.module_utils.validation import (
+    MAX_WILDCARDS_PER_RULE,
+    routed_paths_errors,
+    wildcards,
+)
 
-# AWS quotas (Application Load Balancer "Listener rules" and "Quotas" guides).
+# AWS quotas (Application Load Balancer "Listener rules" and "Quotas" guides). The rules per
+# load balancer are adjustable: the module reads the account's from DescribeAccountLimits.
 MAX_VALUES_PER_CONDITION = 3
-MAX_VALUES_PER_RULE = 5
 MAX_RULES_PER_ALB = 100
 MAX_PRIORITY = 50000
 
+# The tag that marks a rule as made by one owner of this collection's modules.
+OWNER_TAG = "flask_react.aws:owner"
+
 
 class ListenerRulesError(Exception):
-    """Bad input or a state the module cannot plan for; the message is for the user."""
+    """Bad input or a state the module cannot plan for; the message is for the user.
+
+    ``code`` names the kind of failure for callers that act on it (``ListenerNotFound``).
+    """
+
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.code = code
 
 
 def validate_entries(entries):
@@ -37,13 +51,45 @@ def validate_entries(entries):
     return errors
 
 
-def chunk_paths(paths, per_rule=MAX_VALUES_PER_CONDITION):
-    """Split one entry's paths into the fewest AWS rules: a rule ORs at most ``per_rule`` of them.
+def chunk_paths(paths, per_rule=MAX_VALUES_PER_CONDITION, wildcards_per_rule=MAX_WILDCARDS_PER_RULE):
+    """Split one entry's paths into rules AWS accepts: at most ``per_rule`` values and
+    ``wildcards_per_rule`` wildcards each, in order, starting a new rule only when the next path does not fit.
 
     Conditions of one rule are ANDed, so ORed paths must share one condition, which takes
-    at most three values; the five-per-rule quota leaves room for a later host or method.
+    at most three values; the rule's wildcards (``*``, ``?``) count across its values.
+    A path with more wildcards than one rule takes is rejected by ``validate_entries``.
     """
-    return [tuple(paths[start : start + per_rule]) for start in range(0, len(paths), per_rule)]
+    chunks, current, stars = [], [], 0
+    for path in paths:
+        count = wildcards(path)
+        if current and (len(current) == per_rule or stars + count > wildcards_per_rule):
+            chunks.append(tuple(current))
+            current, stars = [], 0
+        current.append(path)
+        stars += count
+    if current:
+        chunks.append(tuple(current))
+    return chunks
+
+
+def rule_errors(paths):
+    """Why one planned rule's ``paths`` break AWS's per-rule quotas (a last check before any write)."""
+    errors = []
+    if len(paths) > MAX_VALUES_PER_CONDITION:
+        errors.append(f"rule {list(paths)} has {len(paths)} values; AWS allows {MAX_VALUES_PER_CONDITION}")
+    if sum(wildcards(path) for path in paths) > MAX_WILDCARDS_PER_RULE:
+        errors.append(f"rule {list(paths)} has more than {MAX_WILDCARDS_PER_RULE} wildcards")
+    return errors
+
+
+def forwards_to(action, target_group_arn):
+    """Whether one listener or rule action sends traffic to ``target_group_arn``."""
+    if action.get("Type") != "forward":
+        return False
+    groups = (action.get("ForwardConfig") or {}).get("TargetGroups") or []
+    return action.get("TargetGroupArn") == target_group_arn or any(
+        group.get("TargetGroupArn") == target_group_arn for group in groups
+    )
 
 
 def desired_rules(entries, target_group_arns):
@@ -160,7 +206,7 @@ def assign_priorities(desired_count, kept, blocked, start, step):
     return priorities
 
 
-def plan(desired, current, priority_start=1, priority_step=10, purge=False):
+def plan(desired, current, priority_start=1, priority_step=10, purge=False, rules_limit=MAX_RULES_PER_ALB, others=0):
     """Operations that make the listener's owned rules equal ``desired``, in order.
 
     ``current`` rules are ``{arn, priority, paths, target_group_arn, owned}``; ``paths``
@@ -168,7 +214,9 @@ def plan(desired, current, priority_start=1, priority_step=10, purge=False):
     ``delete`` (ARNs), ``set_priorities`` (``[{arn, priority}]``), ``modify``
     (``[{arn, paths, target_group_arn}]``), ``create`` (``[{priority, paths,
     target_group_arn}]``) and ``rules``, the desired rules with their final priority
-    and ARN (None until created).
+    and ARN (None until created). ``others`` counts the rules on the load balancer's other
+    listeners, which share the account's ``rules_limit`` per load balancer (None: not checked). Every rule to
+    create or modify is checked against AWS's quotas here, before the module writes anything.
     """
     owned = [rule for rule in current if rule["owned"]]
     foreign = [rule for rule in current if not rule["owned"]]
@@ -213,11 +261,14 @@ def plan(desired, current, priority_start=1, priority_step=10, purge=False):
                 )
         operations["rules"].append(final)
 
-    total = len(desired) + len(surviving_foreign)
-    if total > MAX_RULES_PER_ALB:
+    errors = [error for change in operations["create"] + operations["modify"] for error in rule_errors(change["paths"])]
+    if errors:
+        raise ListenerRulesError("; ".join(errors))
+    total = len(desired) + len(surviving_foreign) + others
+    if rules_limit is not None and total > rules_limit:
         raise ListenerRulesError(
-            f"the listener would hold {total} rules ({len(desired)} from rules, {len(surviving_foreign)} others); "
-            f"AWS allows {MAX_RULES_PER_ALB} per load balancer"
+            f"the load balancer would hold {total} rules ({len(desired)} from rules, {len(surviving_foreign)} others "
+            f"on this listener, {others} on its other listeners); the account allows {rules_limit} per load balancer"
         )
     return operations
 

@@ -14,11 +14,18 @@ import re
 # ALB path patterns: case-sensitive, up to 128 characters of A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & * ?
 PATH_PATTERN = re.compile(r"^[A-Za-z0-9_\-.$/~\"'@:+&*?]+$")
 PATH_PATTERN_MAX = 128
+# A listener rule takes at most five wildcards ('*' and '?') across its values.
+MAX_WILDCARDS_PER_RULE = 5
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
 ECR_PREFIX = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 # Target group and load balancer names: at most 32 characters (ELBv2 API).
 ELB_NAME_MAX = 32
+
+
+def wildcards(path):
+    """How many of AWS's wildcards (``*`` and ``?``) ``path`` holds."""
+    return path.count("*") + path.count("?")
 
 
 def path_pattern_errors(where, pattern):
@@ -34,6 +41,11 @@ def path_pattern_errors(where, pattern):
         errors.append(
             f"{where}: path pattern {pattern!r} has a character AWS does not allow "
             "(allowed: A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?)"
+        )
+    if wildcards(pattern) > MAX_WILDCARDS_PER_RULE:
+        errors.append(
+            f"{where}: path pattern {pattern!r} has {wildcards(pattern)} wildcards ('*' and '?'); "
+            f"AWS allows {MAX_WILDCARDS_PER_RULE} per rule"
         )
     return errors
 

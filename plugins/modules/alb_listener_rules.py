@@ -13,22 +13,27 @@ author: flask_react.aws developers (@flask-react)
 description:
   - Makes the path rules this module owns on one ALB listener equal an ordered list of
     C({paths, target_group}) entries, changing only what differs.
-  - Why not M(amazon.aws.elb_application_lb) - it sends every path in the legacy C(Values)
-    field, which takes one pattern, so "forward C(/users*), C(/ping), C(/auth*), C(/doc) and
-    C(/swagger*) to users" fails; and it owns all of a listener's rules by priority, so it
-    cannot share a listener.
+  - Why not M(amazon.aws.elb_application_lb) - it takes the rules exactly as written, one AWS rule
+    per entry, and does not split them by AWS's quotas (3 values per condition, 5 wildcards per
+    rule), so "forward C(/users*), C(/ping), C(/auth*), C(/doc) and C(/swagger*) to users" is refused;
+    it owns every rule of a listener, matched by priority (with O(purge_rules) it deletes the rest),
+    so it cannot share a listener with rules made by others; and a change of one path renumbers or
+    recreates rules rather than keeping their priorities.
   - Each entry becomes as few rules as AWS's quotas allow. One rule ORs its paths in one
-    C(path-pattern) condition (C(PathPatternConfig)), which takes at most 3 values (5 per rule),
-    so five paths become two rules. Listed order is evaluation order.
+    C(path-pattern) condition (C(PathPatternConfig)), which takes at most 3 values, and a rule takes
+    at most 5 wildcards (C(*) and C(?)) across its values, so five paths become two rules, and
+    three paths of two wildcards each become two rules. Listed order is evaluation order.
   - Priorities are stable. A re-run with the same input changes nothing; adding, removing or
     moving a path modifies the fewest rules (C(ModifyRule), C(SetRulePriorities)) instead of
     recreating them.
   - Ownership is a tag on each rule (C(flask_react.aws:owner) = O(owner)), so rules made by
     others are never changed, and are deleted only with O(purge_rules=true).
-  - All input is validated before any write - path syntax (starts with C(/), at most 128
-    characters of the set AWS allows), a path in one entry only, target groups that exist in
-    the load balancer's VPC, and at most 100 rules on the listener (AWS's per-ALB quota,
-    checked on this listener).
+  - All input and the whole plan are validated before any write - path syntax (starts with C(/),
+    at most 128 characters of the set AWS allows, at most 5 wildcards), a path in one entry only,
+    target groups that exist in the load balancer's VPC, every planned rule within AWS's quotas,
+    and the rules of all the load balancer's listeners within the account's quota per load
+    balancer (C(rules-per-application-load-balancer) from C(DescribeAccountLimits), 100 unless
+    raised; read only when rules are to be created).
   - Supports check mode (returns exactly the operations it would run) and diff mode.
 options:
   listener_arn:
@@ -51,7 +56,8 @@ options:
     elements: dict
     suboptions:
       paths:
-        description: Path patterns, for example C(/users*); any number, split into rules of at most 3.
+        description:
+          - Path patterns, for example C(/users*); any number, split into rules of at most 3 values and 5 wildcards.
         type: list
         elements: str
         required: true
@@ -86,7 +92,8 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
 notes:
-  - AWS quotas used - 3 values per condition, 5 per rule, 100 rules per load balancer, priorities 1 to 50000.
+  - AWS quotas used - 3 values per condition, 5 wildcards per rule, the account's rules per load balancer
+    (100 by default), priorities 1 to 50000.
   - Throttling and transient errors are retried with jittered backoff.
 """
 
@@ -175,6 +182,8 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.flask_react.aws.plugins.module_utils.listener_rules import (
+    MAX_RULES_PER_ALB,
+    OWNER_TAG,
     ListenerRulesError,
     desired_rules,
     has_changes,
@@ -182,8 +191,8 @@ from ansible_collections.flask_react.aws.plugins.module_utils.listener_rules imp
     validate_entries,
 )
 
-OWNER_TAG = "flask_react.aws:owner"
 TAGS_PER_CALL = 20
+RULES_LIMIT = "rules-per-application-load-balancer"
 
 
 def _paginate(client, operation, result_key, **kwargs):
@@ -213,7 +222,8 @@ def find_listener(client, params):
         listener = next((item for item in listeners if item["Port"] == params["port"]), None)
         if listener is None:
             raise ListenerRulesError(
-                f"load balancer {params['load_balancer_name']!r} has no listener on port {params['port']}"
+                f"load balancer {params['load_balancer_name']!r} has no listener on port {params['port']}",
+                code="ListenerNotFound",
             )
     if balancer.get("Type", "application") != "application":
         raise ListenerRulesError(f"{balancer['LoadBalancerName']!r} is not an Application Load Balancer")
@@ -305,9 +315,25 @@ EMPTY = {"delete": [], "set_priorities": [], "modify": [], "create": []}
 
 
 def _is_not_found(error):
+    """Whether ``error`` says the load balancer or listener does not exist, by its code."""
     if isinstance(error, ListenerRulesError):
-        return "has no listener" in str(error)
+        return error.code in NOT_FOUND_CODES
     return error.response.get("Error", {}).get("Code") in NOT_FOUND_CODES
+
+
+def rules_quota(client, balancer, listener_arn):
+    """(the account's rules per load balancer, rules on the balancer's other listeners).
+
+    Read only when a plan creates rules, so a run that changes nothing makes no extra call.
+    """
+    limits = client.describe_account_limits(aws_retry=True)["Limits"]
+    limit = next((int(item["Max"]) for item in limits if item["Name"] == RULES_LIMIT), MAX_RULES_PER_ALB)
+    others = 0
+    for listener in _paginate(client, "describe_listeners", "Listeners", LoadBalancerArn=balancer["LoadBalancerArn"]):
+        if listener["ListenerArn"] != listener_arn:
+            rules = _paginate(client, "describe_rules", "Rules", ListenerArn=listener["ListenerArn"])
+            others += sum(1 for rule in rules if not rule["IsDefault"])
+    return limit, others
 
 
 def _conditions(paths):
@@ -405,7 +431,12 @@ def main():
         target_groups = resolve_target_groups(client, entries, balancer.get("VpcId")) if entries else {}
         current = current_rules(client, listener["ListenerArn"], params["owner"])
         desired = desired_rules(entries, target_groups)
-        operations = plan(desired, current, params["priority_start"], params["priority_step"], params["purge_rules"])
+        options = (params["priority_start"], params["priority_step"], params["purge_rules"])
+        operations = plan(desired, current, *options, rules_limit=None)
+        if operations["create"]:
+            # New rules count against the account's quota for the whole load balancer.
+            limit, others = rules_quota(client, balancer, listener["ListenerArn"])
+            operations = plan(desired, current, *options, rules_limit=limit, others=others)
         changed = has_changes(operations)
         if changed and not module.check_mode:
             apply(client, listener["ListenerArn"], operations, params["owner"])

@@ -2,9 +2,12 @@
 
 AWS ("Listener rules for your Application Load Balancer", Quotas for your
 Application Load Balancers): a condition takes at most three comparison
-strings (match evaluations) and a rule at most five across its conditions.
-AWS answers both with HTTP 400 ``ValidationError``; the per-rule message is
-AWS's own ("A rule can only have '5' condition values").
+strings (match evaluations) and a rule at most five across its conditions,
+and at most five wildcards (``*`` and ``?``) across its values (the quota
+"Wildcards per rule"; accounts made before late 2020 may still have six).
+AWS answers each with HTTP 400 ``ValidationError``; the per-rule message is
+AWS's own ("A rule can only have '5' condition values"), the wildcard one is
+shaped like it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from moto.elbv2.models import ELBv2Backend
 
 MAX_VALUES_PER_CONDITION = 3
 MAX_VALUES_PER_RULE = 5
+MAX_WILDCARDS_PER_RULE = 5
 
 _CONFIG_KEYS = (
     "HostHeaderConfig",
@@ -36,8 +40,8 @@ def condition_values(condition: dict[str, Any]) -> list[Any]:
 
 
 def check_quotas(conditions: list[dict[str, Any]]) -> None:
-    """Raise AWS's ValidationError when a condition or the rule has too many values."""
-    total = 0
+    """Raise AWS's ValidationError when a condition or the rule has too many values or wildcards."""
+    total = wildcards = 0
     for condition in conditions:
         count = len(condition_values(condition))
         if count > MAX_VALUES_PER_CONDITION:
@@ -46,8 +50,11 @@ def check_quotas(conditions: list[dict[str, Any]]) -> None:
                 f"'{condition.get('Field')}' has '{count}'"
             )
         total += count
+        wildcards += sum(str(value).count("*") + str(value).count("?") for value in condition_values(condition))
     if total > MAX_VALUES_PER_RULE:
         raise InvalidConditionValueError(f"A rule can only have '{MAX_VALUES_PER_RULE}' condition values")
+    if wildcards > MAX_WILDCARDS_PER_RULE:
+        raise InvalidConditionValueError(f"A rule can only have '{MAX_WILDCARDS_PER_RULE}' wildcards")
 
 
 def install() -> None:

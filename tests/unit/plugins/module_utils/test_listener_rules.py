@@ -2,12 +2,15 @@
 
 import pytest
 from ansible_collections.flask_react.aws.plugins.module_utils.listener_rules import (
+    MAX_WILDCARDS_PER_RULE,
     ListenerRulesError,
     chunk_paths,
     desired_rules,
+    forwards_to,
     has_changes,
     plan,
     validate_entries,
+    wildcards,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -168,8 +171,64 @@ def test_no_room_between_neighbours_renumbers_above_everything():
 
 def test_more_than_100_rules_fail_before_any_write():
     many = [([f"/p{index}"], "users") for index in range(101)]
-    with pytest.raises(ListenerRulesError, match="AWS allows 100 per load balancer"):
+    with pytest.raises(ListenerRulesError, match="the account allows 100 per load balancer"):
         plan(desired(*many), [])
+
+
+def test_rules_on_the_other_listeners_count_against_the_accounts_quota():
+    few = [([f"/p{index}"], "users") for index in range(10)]
+    with pytest.raises(ListenerRulesError, match="10 from rules, 0 others on this listener, 95 on its other"):
+        plan(desired(*few), [], rules_limit=100, others=95)
+    assert len(plan(desired(*few), [], rules_limit=200, others=95)["create"]) == 10
+    assert len(plan(desired(*many_paths(150)), [], rules_limit=None)["create"]) == 150, "None: checked later"
+
+
+def many_paths(count):
+    return [([f"/p{index}"], "users") for index in range(count)]
+
+
+def test_three_paths_of_two_wildcards_each_become_two_rules():
+    """Issue 14 item 10: chunked by values only, they made one rule with six wildcards, which AWS refuses."""
+    paths = ["/a*/b*", "/c*/d*", "/e*/f*"]
+    assert chunk_paths(paths) == [("/a*/b*", "/c*/d*"), ("/e*/f*",)]
+    operations = plan(desired((paths, "users")), [])
+    assert all(sum(wildcards(path) for path in rule["paths"]) <= 5 for rule in operations["create"])
+
+
+def test_a_path_with_too_many_wildcards_is_refused_before_planning():
+    errors = validate_entries(entries((["/a?b?c?d?e?f?"], "users")))
+    assert errors == [
+        "rules[0].paths[0]: path pattern '/a?b?c?d?e?f?' has 6 wildcards ('*' and '?'); AWS allows 5 per rule"
+    ]
+
+
+def test_the_plan_is_checked_against_the_quotas_before_any_write():
+    """A rule AWS would refuse fails the whole plan, not part-way after deletes ran."""
+    current = [
+        {"arn": "arn:rule/1", "priority": 1, "paths": ("/old",), "target_group_arn": "arn:tg/users", "owned": True}
+    ]
+    bad = [{"paths": ("/a*b*c*", "/d*e*f*"), "target_group_arn": "arn:tg/users", "entry": 0}]
+    with pytest.raises(ListenerRulesError, match="more than 5 wildcards"):
+        plan(bad, current)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="/a*?", min_size=1, max_size=8).map(lambda path: "/" + path), max_size=12))
+def test_chunks_keep_order_and_both_quotas(paths):
+    paths = [path for path in paths if wildcards(path) <= MAX_WILDCARDS_PER_RULE]
+    chunks = chunk_paths(paths)
+    assert [path for chunk in chunks for path in chunk] == paths
+    assert all(len(chunk) <= 3 and sum(map(wildcards, chunk)) <= 5 for chunk in chunks)
+    # Fewest rules for a greedy cut: each rule but the last was full when the next path came.
+    for chunk, following in zip(chunks, chunks[1:], strict=False):
+        assert len(chunk) == 3 or sum(map(wildcards, chunk)) + wildcards(following[0]) > 5
+
+
+def test_forwards_to_reads_both_action_shapes():
+    assert forwards_to({"Type": "forward", "TargetGroupArn": "arn:tg"}, "arn:tg")
+    assert forwards_to({"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": "arn:tg"}]}}, "arn:tg")
+    assert not forwards_to({"Type": "fixed-response"}, "arn:tg")
+    assert not forwards_to({"Type": "forward", "TargetGroupArn": "arn:other"}, "arn:tg")
 
 
 @pytest.mark.parametrize(
