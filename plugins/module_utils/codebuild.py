@@ -6,15 +6,72 @@
 AWS answers BatchGetProjects with defaults the request never sent (imagePullCredentialsType,
 insecureSsl, s3Logs, badge URLs...). Comparing only what we send, on AWS's shape, keeps a
 second run from reporting a change forever (the amazon.aws #1284 trap).
+
+An option left out (None) means "leave alone": on update it takes the project's current value,
+on create the value in CREATE_DEFAULTS.
 """
 
 from __future__ import annotations
 
+import time
+
+# What a new project gets for each option the task leaves out.
+CREATE_DEFAULTS = {
+    "description": "",
+    "source_type": "GITHUB",
+    "report_build_status": True,
+    "buildspec": "",
+    "environment_type": "LINUX_CONTAINER",
+    # Ubuntu 22.04, supported; the course's standard:4.0 (Ubuntu 18.04) is deprecated.
+    "image": "aws/codebuild/standard:7.0",
+    "compute_type": "BUILD_GENERAL1_SMALL",
+    "privileged_mode": False,
+    "timeout_in_minutes": 60,
+    "badge_enabled": False,
+    "cloudwatch_logs": True,
+}
+
+TOKEN_SOURCE_TYPES = ("GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB")
+
+# CodeBuild validates the service role by assuming it: right after IAM created the role the
+# call fails with this (terraform-provider-aws codebuild/project.go retries on the same text).
+PROPAGATION_CODE = "InvalidInputException"
+PROPAGATION_TEXT = "ot authorized to perform"
+PROPAGATION_DELAY = 5
+
+
+def options_from_project(project):
+    """The module's option values that describe ``project`` (a BatchGetProjects answer)."""
+    environment = project.get("environment", {})
+    source = project.get("source", {})
+    return {
+        "description": project.get("description", ""),
+        "source_type": source.get("type"),
+        "source_location": source.get("location"),
+        "report_build_status": source.get("reportBuildStatus", False),
+        "buildspec": source.get("buildspec", ""),
+        "environment_type": environment.get("type"),
+        "image": environment.get("image"),
+        "compute_type": environment.get("computeType"),
+        "privileged_mode": bool(environment.get("privilegedMode", False)),
+        "timeout_in_minutes": project.get("timeoutInMinutes"),
+        "badge_enabled": bool(project.get("badge", {}).get("badgeEnabled", False)),
+        "cloudwatch_logs": project.get("logsConfig", {}).get("cloudWatchLogs", {}).get("status", "ENABLED")
+        == "ENABLED",
+        "service_role": project.get("serviceRole"),
+    }
+
+
+def effective_options(params, current):
+    """``params`` with every None option filled: from ``current`` on update, CREATE_DEFAULTS on create."""
+    base = dict(CREATE_DEFAULTS) if current is None else options_from_project(current)
+    return {key: (base.get(key) if value is None and key in base else value) for key, value in params.items()}
+
 
 def project_request(params, service_role_arn):
-    """The CreateProject/UpdateProject body for the module's options (webhook and token excluded)."""
+    """The CreateProject/UpdateProject body for (effective) options (webhook and token excluded)."""
     source = {"type": params["source_type"], "location": params["source_location"]}
-    if params["source_type"] in ("GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB"):
+    if params["source_type"] in TOKEN_SOURCE_TYPES:
         source["reportBuildStatus"] = params["report_build_status"]
     if params["buildspec"]:
         source["buildspec"] = params["buildspec"]
@@ -98,12 +155,23 @@ def differences(desired, current):
     return sorted(key for key, value in normalised.items() if current.get(key) != value)
 
 
-def webhook_filter_groups(events):
-    """One filter group matching any of ``events`` (for example ``["PUSH"]``), as CreateWebhook takes it."""
-    return [[{"type": "EVENT", "pattern": ", ".join(events)}]] if events else []
+def head_ref_pattern(branch):
+    """The HEAD_REF filter pattern that matches exactly ``branch`` (regex characters escaped)."""
+    escaped = "".join("\\" + char if char in ".^$*+?()[]{}|\\" else char for char in branch)
+    return f"^refs/heads/{escaped}$"
 
 
-def webhook_action(desired_events, current_webhook):
+def webhook_filter_groups(events, branch=None):
+    """One filter group: any of ``events`` (for example ``["PUSH"]``), on ``branch`` only when given."""
+    if not events:
+        return []
+    group = [{"type": "EVENT", "pattern": ", ".join(events)}]
+    if branch:
+        group.append({"type": "HEAD_REF", "pattern": head_ref_pattern(branch)})
+    return [group]
+
+
+def webhook_action(desired_events, current_webhook, branch=None):
     """``create``, ``update``, ``delete`` or None for the webhook; ``desired_events`` None leaves it alone."""
     if desired_events is None:
         return None
@@ -115,4 +183,27 @@ def webhook_action(desired_events, current_webhook):
         [{"type": f["type"], "pattern": f["pattern"]} for f in group]
         for group in current_webhook.get("filterGroups") or []
     ]
-    return None if current == webhook_filter_groups(desired_events) else "update"
+    return None if current == webhook_filter_groups(desired_events, branch) else "update"
+
+
+def is_role_propagation_error(error):
+    """Is ``error`` (a botocore ClientError) CodeBuild's "cannot assume the new role yet"?"""
+    details = getattr(error, "response", {}).get("Error", {})
+    return details.get("Code") == PROPAGATION_CODE and PROPAGATION_TEXT in details.get("Message", "")
+
+
+def call_while_role_propagates(call, timeout, errors, sleep=time.sleep, clock=time.monotonic):
+    """``call()``, again every PROPAGATION_DELAY seconds while it fails with the propagation error.
+
+    Gives up after ``timeout`` seconds (re-raising the last error). Returns (result, seconds waited),
+    so the caller can say how long IAM took. ``errors`` is the exception class to catch (ClientError).
+    """
+    start = clock()
+    while True:
+        try:
+            return call(), round(clock() - start)
+        except errors as error:
+            remaining = timeout - (clock() - start)
+            if not is_role_propagation_error(error) or remaining <= 0:
+                raise
+            sleep(min(PROPAGATION_DELAY, remaining))

@@ -17,8 +17,14 @@ description:
     webhook (the course's "Rebuild every time a code change is pushed"), and it sends
     C(UpdateProject) on every run because it compares its request with AWS's answer, which carries
     defaults the request never sent. This module compares only the fields it sets, on AWS's shape.
+  - An option left out leaves that setting as it is on an existing project; a new project gets the
+    default given below. So a later task can change one setting (an environment variable) alone.
   - Environment variables are merged by name unless O(purge_environment_variables=true), so a play
     can set C(AWS_ACCOUNT_ID) first and add C(REACT_APP_API_SERVICE_URL) once the load balancer exists.
+  - Right after IAM created the service role, CodeBuild cannot assume it yet and C(CreateProject) or
+    C(UpdateProject) fail with C(InvalidInputException) "not authorized to perform sts:AssumeRole";
+    the module retries exactly that error for up to O(iam_propagation_timeout) seconds and warns
+    how long it waited (M(amazon.aws.iam_role) does not wait for propagation).
   - Supports check mode and diff mode.
 options:
   name:
@@ -31,46 +37,43 @@ options:
     choices: [present, absent]
     default: present
   description:
-    description: Project description.
+    description: Project description. Left out, unchanged on update; empty on create.
     type: str
-    default: ""
   source_type:
-    description: Source provider.
+    description: Source provider. Left out, unchanged on update; V(GITHUB) on create.
     type: str
     choices: [GITHUB, GITHUB_ENTERPRISE, BITBUCKET, GITLAB, CODECOMMIT, S3, NO_SOURCE]
-    default: GITHUB
   source_location:
-    description: Repository URL, for example C(https://github.com/owner/repo.git).
+    description: Repository URL, for example C(https://github.com/owner/repo.git). Required to create the project.
     type: str
   report_build_status:
-    description: Report build start and finish to the source provider (GitHub commit statuses).
+    description:
+      - Report build start and finish to the source provider (GitHub commit statuses).
+      - Left out, unchanged on update; V(true) on create.
     type: bool
-    default: true
   buildspec:
-    description: Inline buildspec or a path in the repository; empty uses C(buildspec.yml) at the root.
+    description:
+      - Inline buildspec or a path in the repository; empty uses C(buildspec.yml) at the root.
+      - Left out, unchanged on update; empty on create.
     type: str
-    default: ""
   environment_type:
-    description: Build environment type.
+    description: Build environment type. Left out, unchanged on update; V(LINUX_CONTAINER) on create.
     type: str
-    default: LINUX_CONTAINER
   image:
-    description: Build image.
+    description: Build image. Left out, unchanged on update; V(aws/codebuild/standard:7.0) on create.
     type: str
-    default: aws/codebuild/standard:4.0
   compute_type:
-    description: Compute size.
+    description: Compute size. Left out, unchanged on update; V(BUILD_GENERAL1_SMALL) on create.
     type: str
-    default: BUILD_GENERAL1_SMALL
   privileged_mode:
-    description: Run the build container privileged, which C(docker build) needs.
+    description:
+      - Run the build container privileged, which C(docker build) needs.
+      - Left out, unchanged on update; V(false) on create.
     type: bool
-    default: false
   environment_variables:
     description: Build environment variables, merged by name into the project's (see O(purge_environment_variables)).
     type: list
     elements: dict
-    default: []
     suboptions:
       name:
         description: Variable name.
@@ -90,26 +93,38 @@ options:
     type: bool
     default: false
   service_role:
-    description: ARN of the service role builds run as. Required to create the project.
+    description: ARN of the service role builds run as. Required to create the project; left out, unchanged.
     type: str
-  timeout_in_minutes:
-    description: Build timeout (5 to 2160).
+  iam_propagation_timeout:
+    description:
+      - Seconds to keep retrying C(CreateProject)/C(UpdateProject) while CodeBuild cannot assume a
+        service role IAM created moments ago (terraform-provider-aws waits 2 minutes too).
+      - After that the error is reported; on AWS it then means the role is missing or its trust
+        policy does not let CodeBuild (this account, this project) assume it.
     type: int
-    default: 60
+    default: 120
+  timeout_in_minutes:
+    description: Build timeout (5 to 2160). Left out, unchanged on update; V(60) on create.
+    type: int
   badge_enabled:
-    description: Publish a build badge.
+    description: Publish a build badge. Left out, unchanged on update; V(false) on create.
     type: bool
-    default: false
   cloudwatch_logs:
-    description: Send build logs to CloudWatch Logs (group C(/aws/codebuild/<name>)).
+    description:
+      - Send build logs to CloudWatch Logs (group C(/aws/codebuild/<name>)).
+      - Left out, unchanged on update; V(true) on create.
     type: bool
-    default: true
   webhook_events:
     description:
       - Build on these webhook events, for example C([PUSH]). V([]) removes the webhook; omitted leaves it alone.
       - AWS installs the hook with the account's source credentials for the provider (see O(source_token)).
     type: list
     elements: str
+  webhook_branch:
+    description:
+      - Build only events on this branch (a C(HEAD_REF) filter C(^refs/heads/<branch>$) beside the event filter).
+      - Left out or empty, events on every branch start a build.
+    type: str
   source_token:
     description:
       - A personal access token imported as the account's source credentials for the provider,
@@ -130,7 +145,7 @@ EXAMPLES = r"""
     name: flask-react-build
     description: build and test docker images
     source_location: https://github.com/owner/flask-react.git
-    image: aws/codebuild/standard:4.0
+    image: aws/codebuild/standard:7.0
     privileged_mode: true
     timeout_in_minutes: 10
     badge_enabled: true
@@ -138,11 +153,11 @@ EXAMPLES = r"""
     environment_variables:
       - {name: AWS_ACCOUNT_ID, value: "123456789012"}
     webhook_events: [PUSH]
+    webhook_branch: main
 
-- name: Add the API URL once the load balancer exists
+- name: Add the API URL once the load balancer exists (every other setting stays)
   flask_react.aws.codebuild_project:
     name: flask-react-build
-    source_location: https://github.com/owner/flask-react.git
     environment_variables:
       - {name: REACT_APP_API_SERVICE_URL, value: "http://{{ alb_dns_name }}"}
 """
@@ -163,6 +178,11 @@ webhook_action:
   description: What was done to the webhook - create, update, delete, or null.
   returned: always
   type: str
+iam_propagation_wait:
+  description: Seconds spent waiting for CodeBuild to be able to assume a new service role (0 when it could at once).
+  returned: when state is present
+  type: int
+  sample: 0
 """
 
 try:
@@ -173,16 +193,16 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.flask_react.aws.plugins.module_utils.codebuild import (
+    TOKEN_SOURCE_TYPES,
+    call_while_role_propagates,
     comparable,
     differences,
+    effective_options,
     merge_environment_variables,
     project_request,
     webhook_action,
     webhook_filter_groups,
 )
-
-# Providers whose credentials CodeBuild keeps per account (ImportSourceCredentials serverType).
-TOKEN_PROVIDERS = ("GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB")
 
 
 def get_project(client, name):
@@ -192,8 +212,8 @@ def get_project(client, name):
 
 def ensure_source_credentials(module, client):
     """Import the token when the account has no credentials for the provider; True when it would."""
-    server_type = module.params["source_type"]
-    if not module.params["source_token"] or server_type not in TOKEN_PROVIDERS:
+    server_type = module.params["source_type"] or "GITHUB"
+    if not module.params["source_token"] or server_type not in TOKEN_SOURCE_TYPES:
         return False
     infos = client.list_source_credentials(aws_retry=True)["sourceCredentialsInfos"]
     if any(info["serverType"] == server_type for info in infos):
@@ -209,35 +229,63 @@ def ensure_source_credentials(module, client):
     return True
 
 
+def write_project(module, client, method, request):
+    """CreateProject/UpdateProject, retried while IAM propagates a new service role (warned)."""
+    timeout = module.params["iam_propagation_timeout"]
+    try:
+        project, waited = call_while_role_propagates(
+            lambda: method(aws_retry=True, **request)["project"], timeout, botocore.exceptions.ClientError
+        )
+    except botocore.exceptions.ClientError as error:
+        if error.response["Error"].get("Code") == "InvalidInputException":
+            module.fail_json_aws(
+                error,
+                msg=(
+                    f"CodeBuild still cannot assume the service role {request['serviceRole']} after "
+                    f"{timeout} s (iam_propagation_timeout): check that it exists and that its trust policy "
+                    "lets codebuild.amazonaws.com assume it for this account and project"
+                ),
+            )
+        raise
+    if waited:
+        module.warn(
+            f"Waited {waited} s for IAM to propagate the service role {request['serviceRole']} "
+            "before CodeBuild could assume it (retried InvalidInputException 'not authorized to perform')."
+        )
+    return project, waited
+
+
 def ensure_project(module, client, current):
-    """Create or update the project; returns (changed fields, project after)."""
-    params = module.params
-    request = project_request(params, params["service_role"] or (current or {}).get("serviceRole"))
+    """Create or update the project; returns (changed fields, project after, seconds waited for IAM)."""
+    params = effective_options(module.params, current)
+    request = project_request(params, params["service_role"])
     if current is None:
-        if not params["source_location"] or not params["service_role"]:
-            module.fail_json(msg="source_location and service_role are required to create a project")
-        if not module.check_mode:
-            return ["created"], client.create_project(aws_retry=True, **request)["project"]
-        return ["created"], request
+        missing = [name for name in ("source_location", "service_role") if not params[name]]
+        if missing:
+            module.fail_json(msg=f"{' and '.join(missing)} required to create the project {params['name']}")
+        if module.check_mode:
+            return ["created"], request, 0
+        project, waited = write_project(module, client, client.create_project, request)
+        return ["created"], project, waited
     request["environment"]["environmentVariables"] = merge_environment_variables(
         request["environment"]["environmentVariables"],
         current.get("environment", {}).get("environmentVariables", []),
         params["purge_environment_variables"],
     )
-    if not params["source_location"]:
-        request["source"]["location"] = current.get("source", {}).get("location")
     changed = differences(request, comparable(current))
-    if changed and not module.check_mode:
-        return changed, client.update_project(aws_retry=True, **request)["project"]
-    return changed, current
+    if not changed or module.check_mode:
+        return changed, current, 0
+    project, waited = write_project(module, client, client.update_project, request)
+    return changed, project, waited
 
 
 def ensure_webhook(module, client, project):
-    action = webhook_action(module.params["webhook_events"], project.get("webhook"))
+    events, branch = module.params["webhook_events"], module.params["webhook_branch"]
+    action = webhook_action(events, project.get("webhook"), branch)
     if action is None or module.check_mode:
         return action
     name = module.params["name"]
-    groups = webhook_filter_groups(module.params["webhook_events"])
+    groups = webhook_filter_groups(events, branch)
     if action == "create":
         client.create_webhook(aws_retry=True, projectName=name, filterGroups=groups)
     elif action == "update":
@@ -251,23 +299,21 @@ def main():
     argument_spec = dict(
         name=dict(type="str", required=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
-        description=dict(type="str", default=""),
+        description=dict(type="str"),
         source_type=dict(
             type="str",
-            default="GITHUB",
             choices=["GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB", "CODECOMMIT", "S3", "NO_SOURCE"],
         ),
         source_location=dict(type="str"),
-        report_build_status=dict(type="bool", default=True),
-        buildspec=dict(type="str", default=""),
-        environment_type=dict(type="str", default="LINUX_CONTAINER"),
-        image=dict(type="str", default="aws/codebuild/standard:4.0"),
-        compute_type=dict(type="str", default="BUILD_GENERAL1_SMALL"),
-        privileged_mode=dict(type="bool", default=False),
+        report_build_status=dict(type="bool"),
+        buildspec=dict(type="str"),
+        environment_type=dict(type="str"),
+        image=dict(type="str"),
+        compute_type=dict(type="str"),
+        privileged_mode=dict(type="bool"),
         environment_variables=dict(
             type="list",
             elements="dict",
-            default=[],
             options=dict(
                 name=dict(type="str", required=True),
                 value=dict(type="str", required=True, no_log=False),
@@ -276,16 +322,19 @@ def main():
         ),
         purge_environment_variables=dict(type="bool", default=False),
         service_role=dict(type="str"),
-        timeout_in_minutes=dict(type="int", default=60),
-        badge_enabled=dict(type="bool", default=False),
-        cloudwatch_logs=dict(type="bool", default=True),
+        iam_propagation_timeout=dict(type="int", default=120),
+        timeout_in_minutes=dict(type="int"),
+        badge_enabled=dict(type="bool"),
+        cloudwatch_logs=dict(type="bool"),
         webhook_events=dict(type="list", elements="str"),
+        webhook_branch=dict(type="str"),
         source_token=dict(type="str", no_log=True),
         tags=dict(type="dict"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    if not 5 <= module.params["timeout_in_minutes"] <= 2160:
-        module.fail_json(msg=f"timeout_in_minutes: {module.params['timeout_in_minutes']} must be from 5 to 2160")
+    timeout_minutes = module.params["timeout_in_minutes"]
+    if timeout_minutes is not None and not 5 <= timeout_minutes <= 2160:
+        module.fail_json(msg=f"timeout_in_minutes: {timeout_minutes} must be from 5 to 2160")
     client = module.client("codebuild", retry_decorator=AWSRetry.jittered_backoff(retries=10))
     name = module.params["name"]
     try:
@@ -295,7 +344,7 @@ def main():
                 client.delete_project(aws_retry=True, name=name)
             module.exit_json(changed=current is not None, changed_fields=[], webhook_action=None)
         credentials_changed = ensure_source_credentials(module, client)
-        changed_fields, project = ensure_project(module, client, current)
+        changed_fields, project, waited = ensure_project(module, client, current)
         action = ensure_webhook(module, client, project)
         if action and not module.check_mode:
             project = get_project(client, name)
@@ -307,6 +356,7 @@ def main():
         project=project,
         changed_fields=changed_fields,
         webhook_action=action,
+        iam_propagation_wait=waited,
     )
     if module._diff:
         before = comparable(current) if current else {}

@@ -46,28 +46,52 @@ def test_exactly_one_access_key_written_once_to_a_0600_profile(aws, app):
     assert parser[names(app)["user"]]["aws_access_key_id"] == keys[0]["AccessKeyId"]
 
 
-def test_build_role_trusts_codebuild_with_ecr_and_own_logs_only(aws, app):
+def test_build_role_trusts_codebuild_for_this_project_only(aws, app):
     iam, n = aws("iam"), names(app)
-    trust = iam.get_role(RoleName=n["role"])["Role"]["AssumeRolePolicyDocument"]
-    assert trust["Statement"][0]["Principal"] == {"Service": "codebuild.amazonaws.com"}
-    attached = iam.list_attached_role_policies(RoleName=n["role"])["AttachedPolicies"]
-    assert [p["PolicyName"] for p in attached] == ["AmazonEC2ContainerRegistryPowerUser"]
+    (statement,) = iam.get_role(RoleName=n["role"])["Role"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "codebuild.amazonaws.com"}
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "aws:SourceAccount": "123456789012",
+            "aws:SourceArn": f"arn:aws:codebuild:{app['aws_region']}:123456789012:project/{n['project']}",
+        }
+    }
+
+
+def test_build_role_pushes_to_the_apps_repositories_and_writes_its_own_logs_only(aws, app):
+    iam, n = aws("iam"), names(app)
+    assert iam.list_attached_role_policies(RoleName=n["role"])["AttachedPolicies"] == [], "no power user by default"
+    assert sorted(iam.list_role_policies(RoleName=n["role"])["PolicyNames"]) == [
+        f"{n['project']}-ecr",
+        f"{n['project']}-logs",
+    ]
     logs = iam.get_role_policy(RoleName=n["role"], PolicyName=f"{n['project']}-logs")["PolicyDocument"]
     (statement,) = logs["Statement"]
     assert all(f"log-group:/aws/codebuild/{n['project']}" in resource for resource in statement["Resource"])
+    login, push = iam.get_role_policy(RoleName=n["role"], PolicyName=f"{n['project']}-ecr")["PolicyDocument"][
+        "Statement"
+    ]
+    assert login["Action"] == "ecr:GetAuthorizationToken" and login["Resource"] == "*"
+    assert "ecr:PutImage" in push["Action"] and not any("*" in action for action in push["Action"])
+    assert sorted(push["Resource"]) == sorted(
+        f"arn:aws:ecr:{app['aws_region']}:123456789012:repository/{app['ecr_repository_prefix']}-{service['name']}"
+        for service in app["app_services"]
+    )
 
 
 def test_project_has_every_course_setting(aws, app):
     project = aws("codebuild").batch_get_projects(names=[names(app)["project"]])["projects"][0]
     environment = project["environment"]
-    assert environment["image"] == "aws/codebuild/standard:4.0"
+    assert environment["image"] == "aws/codebuild/standard:7.0", "supported Ubuntu 22.04, not the course's 4.0"
     assert environment["privilegedMode"] is True
     assert project["timeoutInMinutes"] == 10
     assert project["badge"]["badgeEnabled"] is True
     assert project["source"]["type"] == "GITHUB" and project["source"]["reportBuildStatus"] is True
     assert project["artifacts"]["type"] == "NO_ARTIFACTS"
     assert project["logsConfig"]["cloudWatchLogs"]["status"] == "ENABLED"
-    assert project["webhook"]["filterGroups"] == [[{"type": "EVENT", "pattern": "PUSH"}]]
+    assert project["webhook"]["filterGroups"] == [
+        [{"type": "EVENT", "pattern": "PUSH"}, {"type": "HEAD_REF", "pattern": "^refs/heads/main$"}]
+    ]
     variables = {var["name"]: var for var in environment["environmentVariables"]}
     assert variables["AWS_ACCOUNT_ID"]["value"] == "123456789012"
     assert all(var["type"] == "PLAINTEXT" and "SECRET" not in name for name, var in variables.items())

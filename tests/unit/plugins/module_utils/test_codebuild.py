@@ -1,16 +1,22 @@
 """codebuild_project's comparison: AWS's defaults never read as a change; real changes always do."""
 
 import copy
+import re
 
 import pytest
 from ansible_collections.flask_react.aws.plugins.module_utils.codebuild import (
+    CREATE_DEFAULTS,
+    call_while_role_propagates,
     comparable,
     differences,
+    effective_options,
+    head_ref_pattern,
     merge_environment_variables,
     project_request,
     webhook_action,
     webhook_filter_groups,
 )
+from botocore.exceptions import ClientError
 
 PARAMS = {
     "name": "flask-react-build",
@@ -20,7 +26,7 @@ PARAMS = {
     "report_build_status": True,
     "buildspec": "",
     "environment_type": "LINUX_CONTAINER",
-    "image": "aws/codebuild/standard:4.0",
+    "image": "aws/codebuild/standard:7.0",
     "compute_type": "BUILD_GENERAL1_SMALL",
     "privileged_mode": True,
     "environment_variables": [{"name": "AWS_ACCOUNT_ID", "value": "123456789012", "type": "PLAINTEXT"}],
@@ -57,7 +63,7 @@ def test_awss_defaults_are_not_a_change():
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"image": "aws/codebuild/standard:7.0"}, "environment"),
+        ({"image": "aws/codebuild/standard:4.0"}, "environment"),
         ({"privileged_mode": False}, "environment"),
         ({"timeout_in_minutes": 20}, "timeoutInMinutes"),
         ({"badge_enabled": False}, "badgeEnabled"),
@@ -108,3 +114,117 @@ def test_variable_order_is_not_a_change():
 )
 def test_webhook_actions(events, current, action):
     assert webhook_action(events, current) == action
+
+
+def test_webhook_on_one_branch_is_stable_and_a_branch_change_is_seen():
+    groups = webhook_filter_groups(["PUSH"], "main")
+    assert groups == [[{"type": "EVENT", "pattern": "PUSH"}, {"type": "HEAD_REF", "pattern": "^refs/heads/main$"}]]
+    # What AWS answers adds excludeMatchedPattern; still the same webhook.
+    answer = {"filterGroups": [[dict(f, excludeMatchedPattern=False) for f in groups[0]]]}
+    assert webhook_action(["PUSH"], answer, "main") is None
+    assert webhook_action(["PUSH"], answer, "release") == "update"
+    assert webhook_action(["PUSH"], answer, None) == "update", "dropping the branch filter is a change"
+
+
+@pytest.mark.parametrize("branch", ["main", "release-1.0", "feature/a+b", "v(2)"])
+def test_head_ref_pattern_matches_only_its_branch(branch):
+    pattern = re.compile(head_ref_pattern(branch))
+    assert pattern.match(f"refs/heads/{branch}")
+    assert not pattern.match(f"refs/heads/{branch}x") and not pattern.match(f"refs/heads/x{branch}")
+    assert not pattern.match(f"refs/tags/{branch}")
+
+
+def all_left_out(**given):
+    """Module params as Ansible passes them when a task sets only ``given``."""
+    params = {key: None for key in PARAMS}
+    params.update(service_role=None, environment_variables=None, purge_environment_variables=False, tags=None)
+    params.update(given)
+    return params
+
+
+def test_left_out_options_keep_the_projects_settings():
+    current = aws_answer(project_request(PARAMS, ROLE))
+    only_a_variable = all_left_out(
+        name="flask-react-build", environment_variables=[{"name": "X", "value": "1", "type": "PLAINTEXT"}]
+    )
+    options = effective_options(only_a_variable, current)
+    request = project_request(options, options["service_role"])
+    request["environment"]["environmentVariables"] = merge_environment_variables(
+        request["environment"]["environmentVariables"], current["environment"]["environmentVariables"], False
+    )
+    assert differences(request, comparable(current)) == ["environment"]
+    assert request["environment"]["image"] == "aws/codebuild/standard:7.0" and request["timeoutInMinutes"] == 10
+    assert request["serviceRole"] == ROLE and request["source"]["location"] == PARAMS["source_location"]
+    assert request["badgeEnabled"] is True and request["environment"]["privilegedMode"] is True
+
+
+def test_left_out_options_get_sane_defaults_on_create():
+    options = effective_options(all_left_out(name="p", source_location="https://github.com/o/r.git"), None)
+    for key, value in CREATE_DEFAULTS.items():
+        assert options[key] == value
+    assert options["image"] == "aws/codebuild/standard:7.0", "a supported image, not the deprecated 4.0"
+    assert options["service_role"] is None, "no default role: the module asks for one"
+
+
+def client_error(code, message):
+    return ClientError({"Error": {"Code": code, "Message": message}}, "CreateProject")
+
+
+PROPAGATION = client_error(
+    "InvalidInputException",
+    "CodeBuild is not authorized to perform: sts:AssumeRole on service role. Please verify that: "
+    "1) The provided service role exists in your AWS account.",
+)
+
+
+class Clock:
+    """A clock that advances only when the code under test sleeps."""
+
+    def __init__(self):
+        self.now, self.sleeps = 0.0, []
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_propagation_error_is_retried_until_the_role_works():
+    clock, answers = Clock(), [PROPAGATION, PROPAGATION, {"name": "p"}]
+
+    def call():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert call_while_role_propagates(call, 120, ClientError, clock.sleep, lambda: clock.now) == ({"name": "p"}, 10)
+    assert clock.sleeps == [5, 5]
+
+
+def test_propagation_retries_stop_at_the_budget():
+    clock = Clock()
+
+    def call():
+        raise PROPAGATION
+
+    with pytest.raises(ClientError):
+        call_while_role_propagates(call, 12, ClientError, clock.sleep, lambda: clock.now)
+    assert clock.sleeps == [5, 5, 2] and clock.now == 12
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        client_error("InvalidInputException", "Invalid image: nope"),
+        client_error("AccessDeniedException", "User is not authorized to perform: codebuild:CreateProject"),
+    ],
+)
+def test_other_errors_are_not_retried(error):
+    clock = Clock()
+
+    def call():
+        raise error
+
+    with pytest.raises(ClientError):
+        call_while_role_propagates(call, 120, ClientError, clock.sleep, lambda: clock.now)
+    assert clock.sleeps == []
