@@ -17,10 +17,19 @@ description:
   - Why not M(amazon.aws.rds_instance) - in amazon.aws 10.1.2 it has no option for an RDS-managed
     master password; it needs the password as a module argument.
   - On an existing instance only what AWS can change in place is compared and modified (class,
-    storage growth, backups, deletion protection, public access, Multi-AZ, security groups, minor
-    engine upgrades, tags); the rest is reported as a warning.
+    storage growth, storage type such as gp2 to gp3, subnet group, backups, deletion protection,
+    public access, Multi-AZ, security groups, minor engine upgrades, tags); the rest is reported as
+    a warning. A different engine fails before any write.
+  - An existing instance is written to (modified, tagged, deleted) only when it carries
+    O(ownership_tags), which the module puts on every instance it creates, or with
+    O(adopt_existing=true); otherwise the module fails before any write, so an instance someone else
+    made never has its password moved to a managed secret, nor is deleted.
   - With O(wait=false) the module returns as soon as AWS accepted the request, so a play can do
     other work while the instance starts, and wait at its end.
+  - An instance that is still starting (C(creating), C(backing-up), C(modifying)...) refuses
+    C(ModifyDBInstance) with C(InvalidDBInstanceState); when a change is needed the module first
+    waits for it to be C(available) (up to O(wait_timeout), whatever O(wait) says) and says so in a
+    warning.
   - Supports check mode and diff mode.
 options:
   db_instance_identifier:
@@ -107,8 +116,22 @@ options:
     description: With O(state=absent), the final snapshot's name; default C(<identifier>-final-<timestamp>).
     type: str
   tags:
-    description: Tags of the instance; omitted leaves them alone.
+    description: Tags of the instance (O(ownership_tags) are always added); omitted leaves the others alone.
     type: dict
+  ownership_tags:
+    description:
+      - Tags that mark an instance as made by this collection. Every instance the module creates gets
+        them; an existing instance without them is someone else's and is never modified or deleted
+        unless O(adopt_existing=true).
+    type: dict
+    default: {managed-by: flask_react.aws}
+  adopt_existing:
+    description:
+      - Manage an existing instance that lacks O(ownership_tags) - it gets them, an RDS-managed master
+        password (replacing the one its users know) and every setting given here; with O(state=absent)
+        it is deleted.
+    type: bool
+    default: false
   wait:
     description: Wait until the instance is available (present) or gone (absent).
     type: bool
@@ -117,6 +140,10 @@ options:
     description: Seconds to wait.
     type: int
     default: 1800
+  wait_delay:
+    description: Seconds between two looks at the instance while waiting.
+    type: int
+    default: 15
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -131,6 +158,13 @@ EXAMPLES = r"""
     master_username: webapp
     db_subnet_group_name: flask-react-db-subnet-group
     vpc_security_group_ids: [sg-0123456789abcdef0]
+    wait: false
+
+- name: Manage an instance someone made by hand (its password moves to Secrets Manager)
+  flask_react.aws.rds_instance:
+    db_instance_identifier: legacy-db
+    adopt_existing: true
+    ownership_tags: {managed-by: flask_react.aws, app: flask-react}
     wait: false
 
 - name: Delete it without a final snapshot
@@ -159,6 +193,7 @@ modifications:
 """
 
 import datetime
+import time
 
 try:
     import botocore
@@ -168,7 +203,15 @@ except ImportError:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.flask_react.aws.plugins.module_utils.rds import modifications, tag_changes, version_key
+from ansible_collections.flask_react.aws.plugins.module_utils.rds import (
+    PENDING_STATES,
+    desired_tags,
+    instance_tags,
+    modifications,
+    refusal,
+    tag_changes,
+    version_key,
+)
 
 
 def describe(client, identifier):
@@ -181,10 +224,20 @@ def describe(client, identifier):
 
 
 def wait_for(module, client, waiter_name):
-    delay = 15
+    delay = max(1, module.params["wait_delay"])
     client.get_waiter(waiter_name).wait(
         DBInstanceIdentifier=module.params["db_instance_identifier"],
         WaiterConfig={"Delay": delay, "MaxAttempts": max(1, module.params["wait_timeout"] // delay)},
+    )
+
+
+def wait_until_modifiable(module, client, status):
+    """RDS refuses ModifyDBInstance (InvalidDBInstanceState) until the instance is available: wait for that."""
+    started = time.monotonic()
+    wait_for(module, client, "db_instance_available")
+    module.warn(
+        f"{module.params['db_instance_identifier']} was {status}, and RDS modifies only an available instance: "
+        f"waited {time.monotonic() - started:.0f}s for it to be available before modifying it"
     )
 
 
@@ -221,7 +274,10 @@ def create(module, client):
         "MultiAZ": p["multi_az"],
         "BackupRetentionPeriod": p["backup_retention_period"],
         "DeletionProtection": p["deletion_protection"],
-        "Tags": [{"Key": key, "Value": str(value)} for key, value in sorted((p["tags"] or {}).items())],
+        "Tags": [
+            {"Key": key, "Value": value}
+            for key, value in sorted(desired_tags(p["tags"], p["ownership_tags"], {}).items())
+        ],
     }
     optional = {
         "EngineVersion": p["engine_version"],
@@ -238,7 +294,8 @@ def create(module, client):
 
 
 def ensure_tags(module, client, instance):
-    add, remove = tag_changes(module.params["tags"], {tag["Key"]: tag["Value"] for tag in instance.get("TagList", [])})
+    current = instance_tags(instance)
+    add, remove = tag_changes(desired_tags(module.params["tags"], module.params["ownership_tags"], current), current)
     if (add or remove) and not module.check_mode:
         arn = instance["DBInstanceArn"]
         if add:
@@ -292,8 +349,11 @@ def main():
         skip_final_snapshot=dict(type="bool", default=False),
         final_snapshot_identifier=dict(type="str"),
         tags=dict(type="dict"),
+        ownership_tags=dict(type="dict", default={"managed-by": "flask_react.aws"}),
+        adopt_existing=dict(type="bool", default=False),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1800),
+        wait_delay=dict(type="int", default=15),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     client = module.client("rds", retry_decorator=AWSRetry.jittered_backoff(retries=10))
@@ -301,6 +361,9 @@ def main():
     changes, changed = {}, False
     try:
         before = describe(client, identifier)
+        reason = refusal(module.params, before) if before else None
+        if reason:
+            module.fail_json(msg=reason)
         if module.params["state"] == "absent":
             if before is not None:
                 delete(module, client, before)
@@ -316,6 +379,8 @@ def main():
             changes, warnings = modifications(module.params, before)
             for warning in warnings:
                 module.warn(warning)
+            if changes and not module.check_mode and before["DBInstanceStatus"] in PENDING_STATES:
+                wait_until_modifiable(module, client, before["DBInstanceStatus"])
             if changes and not module.check_mode:
                 client.modify_db_instance(
                     aws_retry=True,

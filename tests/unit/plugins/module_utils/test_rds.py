@@ -2,7 +2,10 @@
 
 import pytest
 from ansible_collections.flask_react.aws.plugins.module_utils.rds import (
+    desired_tags,
+    is_owned,
     modifications,
+    refusal,
     tag_changes,
 )
 
@@ -16,8 +19,20 @@ PARAMS = {
     "vpc_security_group_ids": ["sg-1"],
     "engine_version": "17.5",
     "storage_encrypted": True,
+    "storage_type": "gp2",
+    "db_subnet_group_name": "flask-react-db-subnet-group",
+    "engine": "postgres",
+    "state": "present",
+    "adopt_existing": False,
+    "ownership_tags": {"managed-by": "flask_react.aws", "app": "flask-react"},
 }
 INSTANCE = {
+    "DBInstanceIdentifier": "flask-react-db",
+    "DBInstanceStatus": "available",
+    "Engine": "postgres",
+    "StorageType": "gp2",
+    "DBSubnetGroup": {"DBSubnetGroupName": "flask-react-db-subnet-group"},
+    "TagList": [{"Key": "managed-by", "Value": "flask_react.aws"}, {"Key": "app", "Value": "flask-react"}],
     "DBInstanceClass": "db.t3.micro",
     "AllocatedStorage": 20,
     "BackupRetentionPeriod": 7,
@@ -44,6 +59,8 @@ def test_converged_instance_needs_nothing():
         ({"deletion_protection": True}, {"DeletionProtection": True}),
         ({"vpc_security_group_ids": ["sg-2", "sg-1"]}, {"VpcSecurityGroupIds": ["sg-1", "sg-2"]}),
         ({"engine_version": "17.6"}, {"EngineVersion": "17.6"}),
+        ({"storage_type": "gp3"}, {"StorageType": "gp3"}),
+        ({"db_subnet_group_name": "private"}, {"DBSubnetGroupName": "private"}),
     ],
 )
 def test_in_place_changes(change, expected):
@@ -75,3 +92,34 @@ def test_instance_without_managed_password_gets_one():
 def test_tags():
     assert tag_changes(None, {"a": "1"}) == ({}, [])
     assert tag_changes({"a": 1, "b": "2"}, {"a": "1", "c": "3"}) == ({"b": "2"}, ["c"])
+
+
+def test_our_instance_may_be_written():
+    assert is_owned(INSTANCE, PARAMS["ownership_tags"])
+    assert refusal(PARAMS, INSTANCE) is None
+
+
+@pytest.mark.parametrize("state", ["present", "absent"])
+def test_someone_elses_instance_is_refused_before_any_write(state):
+    foreign = dict(INSTANCE, TagList=[{"Key": "app", "Value": "flask-react"}])
+    message = refusal(dict(PARAMS, state=state), foreign)
+    assert "not created by flask_react.aws" in message
+    assert "rds_adopt_existing: true" in message and "rds_instance_identifier" in message
+    assert refusal(dict(PARAMS, state=state, adopt_existing=True), foreign) is None
+
+
+def test_another_engine_is_refused_even_when_adopting():
+    message = refusal(dict(PARAMS, adopt_existing=True), dict(INSTANCE, Engine="mysql"))
+    assert "runs mysql, not postgres (rds_engine)" in message
+
+
+def test_an_instance_being_deleted_is_not_modified():
+    assert "being deleted" in refusal(PARAMS, dict(INSTANCE, DBInstanceStatus="deleting"))
+    assert refusal(dict(PARAMS, state="absent"), dict(INSTANCE, DBInstanceStatus="deleting")) is None
+
+
+def test_desired_tags_always_carry_the_ownership_tags():
+    ownership = {"managed-by": "flask_react.aws"}
+    assert desired_tags({"team": "x"}, ownership, {"old": "1"}) == {"team": "x", "managed-by": "flask_react.aws"}
+    # tags omitted: keep the others, add ownership only
+    assert desired_tags(None, ownership, {"old": "1"}) == {"old": "1", "managed-by": "flask_react.aws"}
