@@ -18,6 +18,11 @@ export PYTHONPATH := $(CURDIR)
 export AWS_CONFIG_FILE := /dev/null
 export AWS_SHARED_CREDENTIALS_FILE := /dev/null
 MOLECULE_SCENARIOS ?= default listener_rules
+# emulator-start: AWS's lags, each this many seconds (AWS_LAG_ONLY=alb-eni,rds-delete picks some),
+# and latency added to every call; both off by default.
+AWS_LAG ?=
+AWS_LAG_ONLY ?=
+LATENCY_MS ?=
 # mitogen_linear (ansible.cfg) unless told otherwise: `make test ANSIBLE_STRATEGY=linear`.
 ifdef ANSIBLE_STRATEGY
 export ANSIBLE_STRATEGY
@@ -61,8 +66,10 @@ unit: venv ## pytest: filters, planners, modules, emulator fills
 molecule: venv ## The molecule scenarios against the emulator
 	@for s in $(MOLECULE_SCENARIOS); do molecule test -s $$s || exit $$?; done
 
-emulator-start: venv ## Start the emulator in the background on EMULATOR_PORT (default 4566)
-	$(BIN)/python -m tests.emulator.ctl start --port $(EMULATOR_PORT)
+emulator-start: venv ## Start the emulator on EMULATOR_PORT; AWS_LAG=5 plays back AWS's lags, LATENCY_MS=50 slows every call
+	$(BIN)/python -m tests.emulator.ctl start --port $(EMULATOR_PORT) \
+	  $(if $(AWS_LAG),--aws-lag $(AWS_LAG)) $(if $(AWS_LAG_ONLY),--aws-lag-only $(AWS_LAG_ONLY)) \
+	  $(if $(LATENCY_MS),--latency-ms $(LATENCY_MS))
 
 emulator-stop: ## Stop the emulator that emulator-start started on EMULATOR_PORT
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m tests.emulator.ctl stop --port $(EMULATOR_PORT); fi

@@ -1,7 +1,8 @@
-"""Command line: ``python -m tests.emulator [--host H] [--port P] [--record FILE]``."""
+"""Command line: ``python -m tests.emulator [--host H] [--port P] [--record FILE] [--aws-lag S] [--latency-ms N]``."""
 
 import argparse
 
+from tests.emulator.lag import BEHAVIOURS, Lag, parse_only
 from tests.emulator.server import DEFAULT_PORT, serve
 
 
@@ -18,8 +19,44 @@ def main() -> None:
         help="answer this share of requests (0..1) with AWS throttling errors or HTTP 503",
     )
     parser.add_argument("--seed", type=int, default=None, help="random seed for --throttle-rate")
+    add_lag_arguments(parser)
     args = parser.parse_args()
-    serve(args.host, args.port, record=args.record, throttle_rate=args.throttle_rate, seed=args.seed)
+    try:
+        only = parse_only(args.aws_lag_only)
+        Lag(args.aws_lag, only)
+    except ValueError as error:
+        parser.error(str(error))
+    serve(
+        args.host,
+        args.port,
+        record=args.record,
+        throttle_rate=args.throttle_rate,
+        seed=args.seed,
+        aws_lag=args.aws_lag,
+        aws_lag_only=only,
+        latency_ms=args.latency_ms,
+    )
+
+
+def add_lag_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--aws-lag``, ``--aws-lag-only`` and ``--latency-ms``, shared with ``tests.emulator.ctl start``."""
+    parser.add_argument(
+        "--aws-lag",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="play back AWS's lags (IAM propagation, ALB/DB network interfaces, target groups in use, "
+        "DB and ALB states), each for this many seconds (default 0: off)",
+    )
+    parser.add_argument(
+        "--aws-lag-only",
+        default="",
+        metavar="NAME,NAME",
+        help=f"only these lags (default all): {', '.join(BEHAVIOURS)}",
+    )
+    parser.add_argument(
+        "--latency-ms", type=float, default=0, metavar="N", help="answer every request N milliseconds late"
+    )
 
 
 if __name__ == "__main__":

@@ -16,8 +16,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 
+from tests.emulator.__main__ import add_lag_arguments
+from tests.emulator.lag import Lag, parse_only
 from tests.emulator.server import DEFAULT_PORT
 
 STATE_DIR = Path(__file__).resolve().parents[2] / ".emulator"
@@ -46,7 +49,15 @@ def running_pid(port: int) -> int | None:
     return pid if "tests.emulator" in cmdline else None
 
 
-def start(port: int, record: str | None = None, throttle_rate: float = 0.0, timeout: float = 60.0) -> int:
+def start(
+    port: int,
+    record: str | None = None,
+    throttle_rate: float = 0.0,
+    timeout: float = 60.0,
+    aws_lag: float = 0.0,
+    aws_lag_only: str | Iterable[str] = (),
+    latency_ms: float = 0,
+) -> int:
     if running_pid(port):
         print(f"emulator already running on port {port} (pid {running_pid(port)})")
         return 0
@@ -59,6 +70,13 @@ def start(port: int, record: str | None = None, throttle_rate: float = 0.0, time
         command += ["--record", record]
     if throttle_rate:
         command += ["--throttle-rate", str(throttle_rate), "--seed", "7"]
+    if aws_lag:
+        command += ["--aws-lag", str(aws_lag)]
+    only = aws_lag_only if isinstance(aws_lag_only, str) else ",".join(aws_lag_only)
+    if aws_lag and only:
+        command += ["--aws-lag-only", only]
+    if latency_ms:
+        command += ["--latency-ms", str(latency_ms)]
     log = open(STATE_DIR / f"{port}.log", "ab")  # noqa: SIM115 - handed to the child
     process = subprocess.Popen(
         command,
@@ -109,9 +127,21 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("EMULATOR_PORT", DEFAULT_PORT)))
     parser.add_argument("--record", help="file to append one JSON line per AWS request to")
     parser.add_argument("--throttle-rate", type=float, default=0.0)
+    add_lag_arguments(parser)
     args = parser.parse_args()
     if args.command == "start":
-        return start(args.port, args.record, args.throttle_rate)
+        try:
+            Lag(args.aws_lag, parse_only(args.aws_lag_only))
+        except ValueError as error:
+            parser.error(str(error))
+        return start(
+            args.port,
+            args.record,
+            args.throttle_rate,
+            aws_lag=args.aws_lag,
+            aws_lag_only=args.aws_lag_only,
+            latency_ms=args.latency_ms,
+        )
     if args.command == "stop":
         return stop(args.port)
     pid = running_pid(args.port)

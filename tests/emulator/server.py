@@ -6,6 +6,7 @@ import os
 import random
 import signal
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 # moto reads these at import time: AWS-managed IAM policies (AdministratorAccess,
@@ -19,18 +20,34 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 )
 from werkzeug.serving import make_server  # noqa: E402
 
-from tests.emulator import fills  # noqa: E402
+from tests.emulator import fills, lag  # noqa: E402
 from tests.emulator.middleware import FaultInjector, Recorder  # noqa: E402
 
 DEFAULT_PORT = 4566
 
 
-def make_app(record: str | None = None, throttle_rate: float = 0.0, seed: int | None = None) -> Any:
-    """Return moto's application with the fills installed and the optional layers around it."""
+def make_app(
+    record: str | None = None,
+    throttle_rate: float = 0.0,
+    seed: int | None = None,
+    aws_lag: float = 0.0,
+    aws_lag_only: str | Iterable[str] | None = None,
+    latency_ms: float = 0,
+) -> Any:
+    """Return moto's application with the fills installed and the optional layers around it.
+
+    ``aws_lag`` plays back AWS's lags for that many seconds each (``aws_lag_only`` picks
+    some, see tests/emulator/lag.py); ``latency_ms`` delays every answer.
+    """
     fills.install()
-    app: Any = DomainDispatcherApplication(create_backend_app)
+    lag.install()
+    app: Any = lag.LagLayer(
+        DomainDispatcherApplication(create_backend_app), lag.Lag(aws_lag, lag.parse_only(aws_lag_only))
+    )
     if throttle_rate:
         app = FaultInjector(app, throttle_rate, random.Random(seed))
+    if latency_ms:
+        app = lag.Latency(app, latency_ms)
     if record:
         # Outermost, so the recording shows every request a client sent, throttled or not.
         app = Recorder(app, record)
@@ -43,12 +60,15 @@ def serve(
     record: str | None = None,
     throttle_rate: float = 0.0,
     seed: int | None = None,
+    aws_lag: float = 0.0,
+    aws_lag_only: str | Iterable[str] | None = None,
+    latency_ms: float = 0,
 ) -> None:
     """Serve until SIGTERM or SIGINT."""
     server = make_server(
         host,
         port,
-        make_app(record, throttle_rate, seed),
+        make_app(record, throttle_rate, seed, aws_lag, aws_lag_only, latency_ms),
         threaded=True,
         request_handler=MotoRequestHandler,
     )

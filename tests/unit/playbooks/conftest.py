@@ -18,14 +18,30 @@ from tests.emulator import ctl
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def start_emulator(record: Path, throttle_rate: float = 0.0) -> int:
+def start_emulator(
+    record: Path,
+    throttle_rate: float = 0.0,
+    aws_lag: float = 0.0,
+    aws_lag_only: tuple[str, ...] | list[str] = (),
+    latency_ms: float = 0,
+) -> int:
     """A fresh emulator process (its own empty account), recording into ``record``; returns its port.
 
     A process, not a thread: moto keeps its state per process, and these tests need an
-    account that no other test has written to.
+    account that no other test has written to. ``aws_lag`` plays back AWS's lags for that
+    many seconds each (``aws_lag_only`` names some, see tests/emulator/lag.py);
+    ``latency_ms`` delays every answer.
     """
     port = free_port()
-    assert ctl.start(port, record=str(record), throttle_rate=throttle_rate) == 0
+    started = ctl.start(
+        port,
+        record=str(record),
+        throttle_rate=throttle_rate,
+        aws_lag=aws_lag,
+        aws_lag_only=tuple(aws_lag_only),
+        latency_ms=latency_ms,
+    )
+    assert started == 0
     return port
 
 
