@@ -11,6 +11,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.flask_react.aws.plugins.module_utils.ecs import ecs_service_errors
+
 # ALB path patterns: case-sensitive, up to 128 characters of A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & * ?
 PATH_PATTERN = re.compile(r"^[A-Za-z0-9_\-.$/~\"'@:+&*?]+$")
 PATH_PATTERN_MAX = 128
@@ -120,6 +122,7 @@ def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
         health = service.get("health_check_path", "/")
         if not isinstance(health, str) or not health.startswith("/"):
             errors.append(f"{where}.health_check_path: {health!r} must start with '/'")
+        errors += ecs_service_errors(where, service)
         paths = service.get("paths") or []
         if not isinstance(paths, list):
             errors.append(f"{where}.paths: must be a list of path patterns")

@@ -1,0 +1,102 @@
+# Copyright: flask_react.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: ecs_service_specs
+short_description: What ECS runs for each service of app_services
+version_added: 0.2.0
+author: flask_react.aws developers (@flask-react)
+description:
+  - Turns the shared app description into one entry per service with the names, sizes,
+    environment and secrets the ecs role passes to M(flask_react.aws.ecs_app_service).
+  - A service whose C(database) key is true gets C(DATABASE_HOST), C(DATABASE_PORT), C(DATABASE_NAME)
+    and C(DATABASE_USER) as environment, and C(DATABASE_PASSWORD) as a secret read by ECS from the
+    C(password) key of the RDS-managed secret, so the password never passes through Ansible.
+positional: _input
+options:
+  _input:
+    description: The services (C(app_services)).
+    type: list
+    elements: dict
+    required: true
+  app_name:
+    description: Prefix of every name.
+    type: str
+    required: true
+  database:
+    description: C(host), C(port), C(name), C(user) and C(secret_arn) of the database; empty values give no wiring.
+    type: dict
+    default: {}
+"""
+
+EXAMPLES = r"""
+- name: The task settings of each service
+  ansible.builtin.debug:
+    msg: "{{ app_services | flask_react.aws.ecs_service_specs(app_name='flask-react', database=db) }}"
+  vars:
+    db:
+      {host: db.example, port: 5432, name: postgres, user: webapp,
+       secret_arn: "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-1"}
+# => [{"name": "client", "family": "flask-react-client", "log_group": "/ecs/flask-react-client", "cpu": 256, ...}, ...]
+"""
+
+RETURN = r"""
+_value:
+  description:
+    - One entry per service, keys name, family, log_group, port, cpu, memory, desired_count, environment,
+      secrets, command, secret_resources (what the execution role must read).
+  type: list
+  elements: dict
+"""
+
+
+def ecs_service_specs(app_services, app_name, database=None):
+    """One entry per service: what the ecs role asks ECS to run."""
+    database = database or {}
+    specs = []
+    for service in app_services:
+        environment = {key: str(value) for key, value in (service.get("environment") or {}).items()}
+        secrets = dict(service.get("secrets") or {})
+        if service.get("database") and database.get("secret_arn"):
+            environment.update(
+                DATABASE_HOST=str(database.get("host") or ""),
+                DATABASE_PORT=str(database.get("port") or 5432),
+                DATABASE_NAME=str(database.get("name") or "postgres"),
+                DATABASE_USER=str(database.get("user") or ""),
+            )
+            # ECS reads the JSON key "password" of the secret when it starts a task (valueFrom ARN:key::).
+            secrets["DATABASE_PASSWORD"] = f"{database['secret_arn']}:password::"
+        specs.append(
+            {
+                "name": service["name"],
+                "family": f"{app_name}-{service['name']}",
+                "log_group": f"/ecs/{app_name}-{service['name']}",
+                "port": service["port"],
+                "cpu": service.get("cpu", 256),
+                "memory": service.get("memory", 512),
+                "desired_count": service.get("desired_count", 1),
+                "environment": environment,
+                "secrets": secrets,
+                "command": service.get("command"),
+                "secret_resources": secret_resources(secrets),
+            }
+        )
+    return specs
+
+
+def secret_resources(secrets):
+    """IAM resources of valueFrom ARNs: a secret's ARN without the JSON key part, an SSM parameter as is."""
+    resources = set()
+    for value_from in secrets.values():
+        parts = value_from.split(":")
+        resources.add(value_from if len(parts) > 2 and parts[2] == "ssm" else ":".join(parts[:7]))
+    return sorted(resources)
+
+
+class FilterModule:
+    """flask_react.aws filters."""
+
+    def filters(self):
+        return {"ecs_service_specs": ecs_service_specs}

@@ -1,0 +1,268 @@
+# -*- coding: utf-8 -*-
+# Copyright: flask_react.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure planning of flask_react.aws.ecs_app_service: the task definition a service should run,
+whether it differs from the one it runs, and what UpdateService must change. No client here."""
+
+from __future__ import annotations
+
+import re
+
+# The Fargate task sizes AWS accepts (ECS Developer Guide, "Task CPU and memory"):
+# cpu units -> allowed memory in MiB.
+FARGATE_SIZES = {
+    256: [512, 1024, 2048],
+    512: list(range(1024, 4097, 1024)),
+    1024: list(range(2048, 8193, 1024)),
+    2048: list(range(4096, 16385, 1024)),
+    4096: list(range(8192, 30721, 1024)),
+    8192: list(range(16384, 61441, 4096)),
+    16384: list(range(32768, 122881, 8192)),
+}
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SERVICE_KEYS = ("cpu", "memory", "desired_count", "environment", "secrets", "command", "database", "build")
+BUILD_KEYS = ("context", "dockerfile", "args")
+# Names the database wiring sets; a service's own environment or secrets may not reuse them.
+DATABASE_VARIABLES = ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER", "DATABASE_PASSWORD")
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _name_map_errors(where, key, value, values_are):
+    if not isinstance(value, dict):
+        return [f"{where}.{key} must be a mapping of variable names to {values_are}"]
+    errors = []
+    for name, item in value.items():
+        if not isinstance(name, str) or not ENV_NAME.match(name):
+            errors.append(f"{where}.{key}: '{name}' is not a valid environment variable name")
+        elif not isinstance(item, (str, int, float)) or isinstance(item, bool):
+            errors.append(f"{where}.{key}.{name} must be a string ({values_are})")
+        elif name in DATABASE_VARIABLES:
+            errors.append(f"{where}.{key}.{name} is set by 'database: true'; choose another name")
+    return errors
+
+
+def ecs_service_errors(where, service):
+    """Errors in one app_services entry's ECS keys (cpu, memory, ...), each naming the key and the rule."""
+    errors = []
+    cpu, memory = service.get("cpu", 256), service.get("memory", 512)
+    if not _is_int(cpu) or cpu not in FARGATE_SIZES:
+        errors.append(f"{where}.cpu must be one of Fargate's {sorted(FARGATE_SIZES)} (CPU units)")
+    elif not _is_int(memory) or memory not in FARGATE_SIZES[cpu]:
+        sizes = FARGATE_SIZES[cpu]
+        errors.append(
+            f"{where}.memory must be a Fargate size for cpu {cpu}: "
+            f"{sizes[0]}..{sizes[-1]} MiB in steps of {sizes[1] - sizes[0]}"
+        )
+    count = service.get("desired_count", 1)
+    if not _is_int(count) or count < 0:
+        errors.append(f"{where}.desired_count must be a whole number >= 0")
+    if "environment" in service:
+        errors.extend(_name_map_errors(where, "environment", service["environment"], "plain values, never secrets"))
+    if "secrets" in service:
+        errors.extend(_name_map_errors(where, "secrets", service["secrets"], "Secrets Manager or SSM ARNs"))
+        for name, arn in (service["secrets"] or {}).items() if isinstance(service["secrets"], dict) else []:
+            if isinstance(arn, str) and not arn.startswith("arn:"):
+                errors.append(f"{where}.secrets.{name} must be the ARN of a secret or parameter (arn:...)")
+    command = service.get("command")
+    if command is not None and (not isinstance(command, list) or not all(isinstance(c, str) for c in command)):
+        errors.append(f"{where}.command must be a list of strings (the container's command)")
+    if "database" in service and not isinstance(service["database"], bool):
+        errors.append(f"{where}.database must be true or false")
+    build = service.get("build")
+    if build is not None:
+        if not isinstance(build, dict) or set(build) - set(BUILD_KEYS):
+            errors.append(f"{where}.build must be a mapping with only {', '.join(BUILD_KEYS)}")
+        else:
+            for key in ("context", "dockerfile"):
+                if key in build and (
+                    not isinstance(build[key], str) or not re.match(r"^[A-Za-z0-9._/-]+$", build[key])
+                ):
+                    errors.append(f"{where}.build.{key} must be a relative path of letters, digits, . _ / -")
+            if "args" in build:
+                errors.extend(_name_map_errors(where + ".build", "args", build["args"], "plain values"))
+    return errors
+
+
+def image_of(task_definition, container_name):
+    """The image the named container of a described task definition runs, or None."""
+    for container in (task_definition or {}).get("containerDefinitions", []):
+        if container.get("name") == container_name:
+            return container.get("image")
+    return None
+
+
+def choose_image(default_image, set_image, current_task_definition, container_name):
+    """Ansible never rolls back a deploy: keep the running image unless told to set one."""
+    running = image_of(current_task_definition, container_name)
+    if set_image or not running:
+        return default_image
+    return running
+
+
+def _pairs(mapping, value_key):
+    return [{"name": name, value_key: str(value)} for name, value in sorted((mapping or {}).items())]
+
+
+def task_definition_request(params, image, region):
+    """RegisterTaskDefinition's arguments for the service's one container."""
+    container = {
+        "name": params["container_name"],
+        "image": image,
+        "essential": True,
+        "portMappings": [{"containerPort": params["container_port"], "protocol": "tcp"}],
+        "environment": _pairs(params["environment"], "value"),
+        "secrets": _pairs(params["secrets"], "valueFrom"),
+        "readonlyRootFilesystem": params["readonly_root_filesystem"],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": params["log_group"],
+                "awslogs-region": region,
+                "awslogs-stream-prefix": params["log_stream_prefix"],
+            },
+        },
+    }
+    if params["command"]:
+        container["command"] = list(params["command"])
+    request = {
+        "family": params["name"],
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": str(params["cpu"]),
+        "memory": str(params["memory"]),
+        "executionRoleArn": params["execution_role_arn"],
+        "containerDefinitions": [container],
+    }
+    if params["task_role_arn"]:
+        request["taskRoleArn"] = params["task_role_arn"]
+    return request
+
+
+def _owned_container(container):
+    return {
+        "name": container.get("name"),
+        "image": container.get("image"),
+        "ports": sorted(
+            (p.get("containerPort"), p.get("protocol", "tcp")) for p in container.get("portMappings") or []
+        ),
+        "environment": sorted((e["name"], e.get("value")) for e in container.get("environment") or []),
+        "secrets": sorted((s["name"], s.get("valueFrom")) for s in container.get("secrets") or []),
+        "command": list(container.get("command") or []),
+        "readonly_root_filesystem": bool(container.get("readonlyRootFilesystem")),
+        "log": container.get("logConfiguration") or {},
+    }
+
+
+def owned_task_definition(task_definition):
+    """The fields this module sets, in one shape whether AWS described them or we requested them
+    (AWS fills defaults we never send: hostPort, mountPoints, volumesFrom, compatibilities...)."""
+    if not task_definition:
+        return {}
+    return {
+        "family": task_definition.get("family"),
+        "cpu": str(task_definition.get("cpu")),
+        "memory": str(task_definition.get("memory")),
+        "network_mode": task_definition.get("networkMode"),
+        "requires_compatibilities": sorted(task_definition.get("requiresCompatibilities") or []),
+        "execution_role_arn": task_definition.get("executionRoleArn"),
+        "task_role_arn": task_definition.get("taskRoleArn") or None,
+        "containers": sorted(
+            (_owned_container(c) for c in task_definition.get("containerDefinitions") or []), key=lambda c: c["name"]
+        ),
+    }
+
+
+def service_settings(params, task_definition_arn, desired_count):
+    """The service's settings this module owns, in UpdateService's argument names."""
+    return {
+        "taskDefinition": task_definition_arn,
+        "desiredCount": desired_count,
+        "loadBalancers": [
+            {
+                "targetGroupArn": params["target_group_arn"],
+                "containerName": params["container_name"],
+                "containerPort": params["container_port"],
+            }
+        ]
+        if params["target_group_arn"]
+        else [],
+        "networkConfiguration": {
+            "awsvpcConfiguration": {
+                "subnets": sorted(params["subnets"]),
+                "securityGroups": sorted(params["security_groups"]),
+                "assignPublicIp": "ENABLED" if params["assign_public_ip"] else "DISABLED",
+            }
+        },
+        "healthCheckGracePeriodSeconds": params["health_check_grace_period"] if params["target_group_arn"] else None,
+        "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+        "enableExecuteCommand": params["enable_execute_command"],
+        "propagateTags": "SERVICE",
+    }
+
+
+def _normalised(key, value):
+    if key == "networkConfiguration":
+        config = (value or {}).get("awsvpcConfiguration") or {}
+        return (
+            sorted(config.get("subnets") or []),
+            sorted(config.get("securityGroups") or []),
+            config.get("assignPublicIp", "DISABLED"),
+        )
+    if key == "loadBalancers":
+        return sorted(
+            (lb.get("targetGroupArn"), lb.get("containerName"), lb.get("containerPort")) for lb in value or []
+        )
+    if key == "deploymentConfiguration":
+        return (value or {}).get("deploymentCircuitBreaker") or {"enable": False, "rollback": False}
+    if key == "enableExecuteCommand":
+        return bool(value)
+    if key == "propagateTags":
+        return value or "NONE"
+    return value
+
+
+def service_changes(desired, current):
+    """UpdateService arguments for the settings that differ (propagateTags only on create:
+    UpdateService takes it, but a difference there alone is not worth a deployment)."""
+    changes = {}
+    for key, value in desired.items():
+        if key == "propagateTags" or value is None:
+            continue
+        if _normalised(key, value) != _normalised(key, current.get(key)):
+            changes[key] = value
+    if "deploymentConfiguration" in changes:
+        # AWS fills the percentages; keep the current ones.
+        changes["deploymentConfiguration"] = dict(
+            current.get("deploymentConfiguration") or {}, **desired["deploymentConfiguration"]
+        )
+    return changes
+
+
+def tag_changes(desired, current_list):
+    """(tags to set as a list of {key, value}, keys to remove: none — other tools may tag too)."""
+    current = {tag["key"]: tag.get("value") for tag in current_list or []}
+    return [
+        {"key": key, "value": str(value)}
+        for key, value in sorted((desired or {}).items())
+        if current.get(key) != str(value)
+    ]
+
+
+def ecr_image_reference(image):
+    """(registry id, repository, {"imageTag"|"imageDigest": ...}) of an ECR image URI, or None for other registries."""
+    match = re.match(
+        r"^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/([^:@]+)(?::([^@]+)|@(sha256:[0-9a-f]+))?$",
+        image or "",
+    )
+    if not match:
+        return None
+    registry, repository, tag, digest = match.groups()
+    return registry, repository, ({"imageDigest": digest} if digest else {"imageTag": tag or "latest"})
+
+
+def family_of(task_definition_arn):
+    """arn:...:task-definition/<family>:<revision> -> family."""
+    return task_definition_arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
