@@ -1,0 +1,70 @@
+"""aws_credentials_profile's INI edit: our profile in place, everything else kept byte for byte."""
+
+import configparser
+
+from ansible_collections.flask_react.aws.plugins.modules.aws_credentials_profile import mask, render
+from hypothesis import given
+from hypothesis import strategies as st
+
+KEYS = {"aws_access_key_id": "AKIANEW", "aws_secret_access_key": "new/secret"}
+EXISTING = """# my profiles
+[default]
+aws_access_key_id = AKIADEFAULT
+aws_secret_access_key = default-secret
+
+[app]
+region = eu-west-1
+aws_access_key_id = AKIAOLD
+aws_secret_access_key = old-secret
+
+[other]
+aws_access_key_id = AKIAOTHER
+"""
+
+
+def parse(text):
+    parser = configparser.RawConfigParser()  # botocore's parser: a duplicate section is an error
+    parser.read_string(text)
+    return parser
+
+
+def test_a_new_profile_is_appended_after_one_blank_line():
+    assert render("[default]\na = 1", "app", KEYS) == (
+        "[default]\na = 1\n\n[app]\naws_access_key_id = AKIANEW\naws_secret_access_key = new/secret\n"
+    )
+    assert render("", "app", KEYS) == "[app]\naws_access_key_id = AKIANEW\naws_secret_access_key = new/secret\n"
+
+
+def test_an_existing_profile_is_replaced_in_place_keeping_its_other_keys():
+    after = render(EXISTING, "app", KEYS)
+    assert after.index("[default]") < after.index("[app]") < after.index("[other]")
+    assert dict(parse(after)["app"]) == {"region": "eu-west-1", **KEYS}
+    assert after == EXISTING.replace(
+        "[app]\nregion = eu-west-1\naws_access_key_id = AKIAOLD\naws_secret_access_key = old-secret\n",
+        "[app]\naws_access_key_id = AKIANEW\naws_secret_access_key = new/secret\nregion = eu-west-1\n",
+    )
+
+
+def test_absent_removes_only_the_profile():
+    after = render(EXISTING, "app", None)
+    assert "[app]" not in after and parse(after).sections() == ["default", "other"]
+    assert render(after, "app", None) == after
+
+
+def test_the_diff_masks_secret_keys():
+    assert "old-secret" not in mask(EXISTING) and "AKIAOLD" in mask(EXISTING)
+
+
+names = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)
+
+
+@given(st.dictionaries(names, st.from_regex(r"[A-Z0-9]{4,8}", fullmatch=True), max_size=4), names)
+def test_render_is_idempotent_and_keeps_every_other_profile(profiles, target):
+    text = "".join(f"[{name}]\naws_access_key_id = {key}\n" for name, key in profiles.items())
+    after = render(text, target, KEYS)
+    assert render(after, target, KEYS) == after
+    parsed = parse(after)
+    assert dict(parsed[target]) == KEYS
+    for name, key in profiles.items():
+        if name != target:
+            assert parsed[name]["aws_access_key_id"] == key
