@@ -23,6 +23,43 @@ REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
 ECR_PREFIX = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 # Target group and load balancer names: at most 32 characters (ELBv2 API).
 ELB_NAME_MAX = 32
+ELB_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?[.])+[a-z]{2,63}$")
+SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+# The longest names derived from app_name across the roles, with AWS's limit for each: the
+# shortest room left is app_name's maximum. (ECS names are <app_name>-<service> etc., 255.)
+DERIVED_NAMES = (
+    ("{}-alb", 32, "the load balancer"),
+    ("{}-build-role", 64, "the CodeBuild service role"),
+    ("{}-admins", 128, "the IAM group"),
+    ("{}-admin", 64, "the IAM user"),
+    ("{}-db", 63, "the RDS instance identifier"),
+    ("{}-db-subnet-group", 255, "the DB subnet group"),
+    ("{}-build", 255, "the CodeBuild project"),
+    ("{}-db-security-group", 255, "the DB security group"),
+    ("{}-security-group", 255, "the security group"),
+    ("{}-cluster", 255, "the ECS cluster"),
+)
+
+
+def app_name_max():
+    """(the longest app_name every derived name fits, the derived name that sets it)."""
+    return min(
+        (limit - len(pattern.format("")), pattern.format("<app_name>"), what) for pattern, limit, what in DERIVED_NAMES
+    )
+
+
+def known_regions():
+    """Every region botocore knows, in every partition, from its bundled endpoint data (no network)."""
+    import botocore.session  # pylint: disable=import-outside-toplevel - only when checking a region
+
+    session = botocore.session.get_session()
+    return {
+        region
+        for partition in session.get_available_partitions()
+        for service in ("ec2", "elbv2")
+        for region in session.get_available_regions(service, partition)
+    }
 
 
 def wildcards(path):
@@ -86,6 +123,64 @@ def port_errors(where, port):
     return []
 
 
+def _port(value):
+    """``value`` as an int when it is one (Ansible passes ints from -e as strings), else None."""
+    try:
+        return None if isinstance(value, bool) else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def elb_name_errors(where, name):
+    """Why ``name`` is not a load balancer or target group name (ELBv2 CreateLoadBalancer)."""
+    if not isinstance(name, str) or not ELB_NAME.match(name) or len(name) > ELB_NAME_MAX:
+        return [
+            f"{where}: {name!r} must be 1 to {ELB_NAME_MAX} letters, digits and hyphens, "
+            "not starting or ending with a hyphen"
+        ]
+    if name.startswith("internal-"):
+        return [f"{where}: {name!r} must not start with 'internal-'"]
+    return []
+
+
+def alb_errors(settings):
+    """Every rule the alb role's settings break; ``settings`` maps each variable's name to its value."""
+    errors = []
+    for variable in ("alb_http_cidrs", "alb_ssh_cidrs"):
+        errors += cidr_errors(variable, settings.get(variable))
+    listener_port, https_port = _port(settings.get("alb_listener_port")), _port(settings.get("alb_https_port"))
+    if listener_port is None or not 1 <= listener_port <= 65535:
+        errors.append(f"alb_listener_port: {settings.get('alb_listener_port')} must be from 1 to 65535")
+    certificate, region = settings.get("alb_certificate_arn") or "", settings.get("aws_region")
+    in_region = re.escape(region) if region else "[a-z0-9-]+"
+    pattern = rf"^arn:aws[a-z-]*:acm:{in_region}:[0-9]{{12}}:certificate/[0-9a-f-]+$"
+    if certificate and not re.match(pattern, certificate):
+        errors.append(
+            f"alb_certificate_arn: {certificate} must be the ARN of an ACM certificate in {region or 'aws_region'} "
+            f"(arn:aws:acm:{region or '<region>'}:<account>:certificate/<id>)"
+        )
+    if certificate and (https_port is None or not 1 <= https_port <= 65535 or https_port == listener_port):
+        errors.append(
+            f"alb_https_port: {settings.get('alb_https_port')} must be from 1 to 65535 "
+            "and differ from alb_listener_port"
+        )
+    domain = settings.get("alb_domain_name") or ""
+    if domain and not DOMAIN.match(domain):
+        errors.append(f"alb_domain_name: {domain} must be a lower-case DNS name such as app.example.com")
+    if "alb_name" in settings:
+        errors += elb_name_errors("alb_name", settings["alb_name"])
+    group = settings.get("alb_security_group_name")
+    if group is not None and (not isinstance(group, str) or not 1 <= len(group) <= 255 or group.startswith("sg-")):
+        errors.append(f"alb_security_group_name: {group!r} must be 1 to 255 characters, not starting with 'sg-'")
+    for index, subnet in enumerate(settings.get("alb_subnet_ids") or []):
+        if not isinstance(subnet, str) or not SUBNET_ID.match(subnet):
+            errors.append(f"alb_subnet_ids[{index}]: {subnet!r} is not a subnet ID like subnet-0123456789abcdef0")
+    for variable in ("alb_active_timeout", "alb_security_group_delete_timeout"):
+        if variable in settings and (_port(settings[variable]) is None or _port(settings[variable]) < 0):
+            errors.append(f"{variable}: {settings[variable]!r} must be a whole number of seconds, 0 or more")
+    return errors
+
+
 def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
     """Every rule the shared app description breaks, as messages naming the variable."""
     errors = []
@@ -93,8 +188,16 @@ def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
         errors.append(
             f"app_name: {app_name!r} must be lowercase letters, digits and single hyphens, starting with a letter"
         )
+    elif len(app_name) > app_name_max()[0]:
+        longest, derived, what = app_name_max()
+        errors.append(
+            f"app_name: {app_name!r} is {len(app_name)} characters; at most {longest}, so that {what}'s name "
+            f"{derived} fits AWS's limit"
+        )
     if not isinstance(aws_region, str) or not REGION.match(aws_region):
         errors.append(f"aws_region: {aws_region!r} is not an AWS region name like 'us-west-1'")
+    elif aws_region not in known_regions():
+        errors.append(f"aws_region: {aws_region!r} is not a region AWS has (botocore's list of every partition)")
     if not isinstance(ecr_repository_prefix, str) or not ECR_PREFIX.match(ecr_repository_prefix):
         errors.append(
             f"ecr_repository_prefix: {ecr_repository_prefix!r} must be lowercase letters and digits "
@@ -116,7 +219,8 @@ def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
             errors.append(f"{where}.name: {name!r} is used by more than one service; names must be unique")
         elif isinstance(app_name, str) and len(f"{app_name}-{name}-tg") > ELB_NAME_MAX:
             errors.append(
-                f"{where}.name: target group name '{app_name}-{name}-tg' is longer than {ELB_NAME_MAX} characters"
+                f"{where}.name: target group name '{app_name}-{name}-tg' is longer than {ELB_NAME_MAX} characters; "
+                f"with this app_name a service name takes at most {max(0, ELB_NAME_MAX - len(app_name) - 4)}"
             )
         errors += port_errors(f"{where}.port", service.get("port"))
         health = service.get("health_check_path", "/")

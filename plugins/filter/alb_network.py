@@ -1,0 +1,164 @@
+# -*- coding: utf-8 -*-
+# Copyright: flask_react.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: alb_network
+short_description: Pick the load balancer's subnets, and the VPC's private ones, from what EC2 describes
+version_added: 0.2.0
+author: flask_react.aws developers
+description:
+  - A subnet is public when its route table (its own association, else the VPC's main table) has a
+    route to an internet gateway (C(igw-)); otherwise it is private.
+  - The default subnets of the default VPC (O(default_vpc=true)) are public by construction (its main
+    route table sends C(0.0.0.0/0) to its internet gateway), and the default VPC has no private ones.
+  - An C(internet-facing) load balancer gets one public subnet per Availability Zone (the lowest
+    subnet ID in each, so every run picks the same); an C(internal) one gets one private subnet per
+    zone where the VPC has them in two zones, else the public ones. O(subnet_ids) overrides the pick
+    and is checked instead (found, one VPC, two zones, public for C(internet-facing)).
+  - The private subnets, one per zone, are returned as well (empty unless they span two zones), for
+    the database.
+options:
+  _input:
+    description: The C(subnets) of C(amazon.aws.ec2_vpc_subnet_info).
+    type: list
+    elements: dict
+    required: true
+  route_tables:
+    description: The C(route_tables) of C(amazon.aws.ec2_vpc_route_table_info) for the subnets' VPC.
+    type: list
+    elements: dict
+    default: []
+  scheme:
+    description: The load balancer's scheme.
+    type: str
+    choices: [internet-facing, internal]
+    default: internet-facing
+  subnet_ids:
+    description: The subnets the user chose (C(alb_subnet_ids)); empty picks them.
+    type: list
+    elements: str
+    default: []
+  default_vpc:
+    description: Whether O(_input) are the region's default subnets.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Pick the subnets of a VPC with public and private subnets
+  ansible.builtin.set_fact:
+    network: "{{ subnet_info.subnets | flask_react.aws.alb_network(route_tables=route_info.route_tables) }}"
+  # => {"vpc": "vpc-1", "subnets": ["subnet-pub-a", "subnet-pub-b"],
+  #     "private_subnets": ["subnet-priv-a", "subnet-priv-b"], "errors": []}
+"""
+
+RETURN = r"""
+_value:
+  description: The choice, and every reason it cannot be made.
+  type: dict
+  contains:
+    vpc:
+      description: The VPC of the subnets.
+      type: str
+    subnets:
+      description: The load balancer's subnets, one per Availability Zone.
+      type: list
+      elements: str
+    private_subnets:
+      description: One private subnet per Availability Zone; empty unless they span two zones.
+      type: list
+      elements: str
+    errors:
+      description: Messages naming the variable to change; empty when the choice is good.
+      type: list
+      elements: str
+"""
+
+
+def _has_internet_route(table):
+    return any(str(route.get("gateway_id") or "").startswith("igw-") for route in table.get("routes") or [])
+
+
+def public_subnet_ids(subnets, route_tables):
+    """IDs of the subnets whose route table (explicit, else the main one) reaches an internet gateway."""
+    explicit, main = {}, None
+    for table in route_tables:
+        for association in table.get("associations") or []:
+            if association.get("main"):
+                main = table
+            elif association.get("subnet_id"):
+                explicit[association["subnet_id"]] = table
+    return {
+        subnet["subnet_id"] for subnet in subnets if _has_internet_route(explicit.get(subnet["subnet_id"], main) or {})
+    }
+
+
+def one_per_zone(subnets):
+    """The lowest subnet ID in each Availability Zone, ordered by zone."""
+    chosen = {}
+    for subnet in sorted(subnets, key=lambda item: (item["availability_zone"], item["subnet_id"])):
+        chosen.setdefault(subnet["availability_zone"], subnet["subnet_id"])
+    return [chosen[zone] for zone in sorted(chosen)]
+
+
+def alb_network(subnets, route_tables=None, scheme="internet-facing", subnet_ids=None, default_vpc=False):
+    """``{vpc, subnets, private_subnets, errors}`` for the load balancer."""
+    subnet_ids = list(subnet_ids or [])
+    result = {"vpc": "", "subnets": [], "private_subnets": [], "errors": []}
+    errors = result["errors"]
+    by_id = {subnet["subnet_id"]: subnet for subnet in subnets}
+    missing = [subnet_id for subnet_id in subnet_ids if subnet_id not in by_id]
+    if missing:
+        errors.append(f"alb_subnet_ids: {', '.join(missing)} not found (in alb_vpc_id, when set)")
+        return result
+    if not subnets:
+        errors.append(
+            "alb_vpc_id: the VPC was not found or has no subnets"
+            if not default_vpc
+            else "alb_vpc_id: the region has no default VPC (no default subnets); set alb_vpc_id"
+        )
+        return result
+    result["vpc"] = subnets[0]["vpc_id"]
+    if default_vpc:
+        public = {subnet["subnet_id"] for subnet in subnets}
+    else:
+        public = public_subnet_ids(subnets, route_tables or [])
+    private = one_per_zone([subnet for subnet in subnets if subnet["subnet_id"] not in public])
+    result["private_subnets"] = private if len(private) >= 2 else []
+    if subnet_ids:
+        chosen = [by_id[subnet_id] for subnet_id in subnet_ids]
+        vpcs = sorted({subnet["vpc_id"] for subnet in chosen})
+        zones = [subnet["availability_zone"] for subnet in chosen]
+        if len(vpcs) > 1:
+            errors.append(f"alb_subnet_ids: the subnets are in {len(vpcs)} VPCs ({', '.join(vpcs)}); give one VPC's")
+        if len(set(zones)) != len(zones):
+            errors.append("alb_subnet_ids: give at most one subnet per Availability Zone")
+        closed = [subnet_id for subnet_id in subnet_ids if subnet_id not in public]
+        if scheme == "internet-facing" and closed:
+            errors.append(
+                f"alb_subnet_ids: {', '.join(closed)} has no route to an internet gateway; "
+                "an internet-facing load balancer needs public subnets"
+            )
+        result["subnets"] = subnet_ids
+    elif scheme == "internal" and result["private_subnets"]:
+        result["subnets"] = result["private_subnets"]
+    else:
+        result["subnets"] = one_per_zone([subnet for subnet in subnets if subnet["subnet_id"] in public])
+    zones = {by_id[subnet_id]["availability_zone"] for subnet_id in result["subnets"]}
+    if len(zones) < 2:
+        kind = "chosen" if subnet_ids else "public" if scheme == "internet-facing" else "usable"
+        errors.append(
+            f"alb_subnet_ids: VPC {result['vpc']} has {kind} subnets in {len(zones)} Availability Zone(s); "
+            "an ALB needs two (add a subnet with a route to an internet gateway, or set alb_subnet_ids)"
+        )
+    return result
+
+
+class FilterModule:
+    """flask_react.aws filters."""
+
+    def filters(self):
+        return {"alb_network": alb_network}
