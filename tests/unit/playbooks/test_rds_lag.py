@@ -1,0 +1,118 @@
+"""#13 behaviours 4 and 5: the rds role survives RDS's slow create and slow delete.
+
+The emulator plays back (tests/emulator/lag.py, a LAG-second window each): a new instance
+is ``creating`` then ``backing-up`` before ``available``, and ModifyDBInstance meanwhile is
+InvalidDBInstanceState; a deleted instance shows ``deleting``, its subnet group is
+InvalidDBSubnetGroupStateFault meanwhile, and its network interface (RDSNetworkInterface)
+outlives it by another window, so DeleteSecurityGroup is DependencyViolation. Each test
+shows the failure the stock call meets, and the role's handling getting through, visibly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import botocore.exceptions
+import pytest
+
+from tests.emulator import ctl
+from tests.emulator.client import emulator_client
+from tests.unit.playbooks.conftest import run_playbook, start_emulator, writes
+
+# Short windows keep the tests cheap; 5 s leaves room for a loaded machine between two tasks.
+LAG = 5
+POLL = ("-e", "rds_wait_delay=1")
+# A second database with its own network, so tearing down one never waits on the other.
+SECOND = (
+    "-e",
+    "rds_instance_identifier=flask-react-db2",
+    "-e",
+    "rds_subnet_group_name=flask-react-db2-subnets",
+    "-e",
+    "rds_security_group_name=flask-react-db2-security-group",
+)
+
+
+@pytest.fixture(scope="module")
+def lagging(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    record = tmp_path_factory.mktemp("calls") / "calls.jsonl"
+    port = start_emulator(record, aws_lag=LAG, aws_lag_only=("rds-create", "rds-delete"))
+    state: Path = tmp_path_factory.mktemp("state")
+    yield port, lambda name, *args: run_playbook(port, record, state, f"../tests/unit/playbooks/{name}", *args)
+    ctl.stop(port)
+
+
+def retrying(stdout: str, task: str) -> bool:
+    return f"FAILED - RETRYING: [local]: {task}" in stdout
+
+
+def test_modify_while_creating_is_refused_by_rds(lagging: Any):
+    """What a change meets without the wait: RDS refuses it until the instance is available."""
+    rds, ec2 = emulator_client(lagging[0], "rds"), emulator_client(lagging[0], "ec2")
+    subnets = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
+    rds.create_db_subnet_group(
+        DBSubnetGroupName="probe", DBSubnetGroupDescription="probe", SubnetIds=[s["SubnetId"] for s in subnets]
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="probe",
+        DBSubnetGroupName="probe",
+        Engine="postgres",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="probe",
+        ManageMasterUserPassword=True,
+    )
+    assert rds.describe_db_instances(DBInstanceIdentifier="probe")["DBInstances"][0]["DBInstanceStatus"] == "creating"
+    with pytest.raises(botocore.exceptions.ClientError, match="InvalidDBInstanceState"):
+        rds.modify_db_instance(DBInstanceIdentifier="probe", BackupRetentionPeriod=8, ApplyImmediately=True)
+    rds.delete_db_instance(DBInstanceIdentifier="probe", SkipFinalSnapshot=True)
+
+
+def test_a_rerun_while_the_database_is_creating_waits_then_changes_it(lagging: Any):
+    run, calls = lagging[1]("rds_rerun.yml", *POLL)
+    assert run.returncode == 0, run.stdout[-3000:]
+    # The module's warning (stderr) says what it waited for and why.
+    assert "was creating, and RDS modifies only an available instance: waited" in run.stderr
+    # One ModifyDBInstance, sent once the instance was available, and accepted.
+    assert writes(calls).count("rds:ModifyDBInstance") == 1
+    assert writes(calls, succeeded_only=True).count("rds:ModifyDBInstance") == 1
+    rds = emulator_client(lagging[0], "rds")
+    assert (
+        rds.describe_db_instances(DBInstanceIdentifier="flask-react-db")["DBInstances"][0]["BackupRetentionPeriod"] == 8
+    )
+
+
+def test_site_waits_for_creating_then_backing_up(lagging: Any):
+    run, _ = lagging[1]("rds.yml", *POLL, *SECOND)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert retrying(run.stdout, "Wait for the database to be available")
+    instance = emulator_client(lagging[0], "rds").describe_db_instances(DBInstanceIdentifier="flask-react-db2")
+    assert instance["DBInstances"][0]["DBInstanceStatus"] == "available"
+
+
+def test_network_teardown_right_after_delete_waits_where_stock_modules_fail(lagging: Any):
+    run, _ = lagging[1]("rds_network_teardown.yml", *POLL)
+    assert run.returncode == 0, run.stdout[-3000:]
+    # Without the handling: the stock modules alone fail.
+    assert "stock subnet group: InvalidDBSubnetGroupStateFault" in run.stdout
+    assert "stock security group: DependencyViolation" in run.stdout
+    # With it: the role retries the subnet group, waits for the interface, then deletes both.
+    assert retrying(run.stdout, "Delete the DB subnet group, retrying while RDS still counts")
+    assert retrying(run.stdout, "Wait until the database's network interfaces (RDSNetworkInterface)")
+    rds = emulator_client(lagging[0], "rds")
+    assert "flask-react-db-subnet-group" not in {
+        g["DBSubnetGroupName"] for g in rds.describe_db_subnet_groups()["DBSubnetGroups"]
+    }
+
+
+def test_teardown_waits_for_the_instance_then_its_interface_and_leaves_nothing(lagging: Any):
+    run, _ = lagging[1]("rds.yml", "-e", "rds_state=absent", *POLL, *SECOND)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert retrying(run.stdout, 'Wait until the database instance is gone (RDS shows it "deleting" for minutes)')
+    assert retrying(run.stdout, "Wait until the database's network interfaces (RDSNetworkInterface)")
+    rds, ec2 = emulator_client(lagging[0], "rds"), emulator_client(lagging[0], "ec2")
+    assert [db["DBInstanceIdentifier"] for db in rds.describe_db_instances()["DBInstances"]] in ([], ["probe"])
+    assert [group["DBSubnetGroupName"] for group in rds.describe_db_subnet_groups()["DBSubnetGroups"]] == ["probe"]
+    names = {group["GroupName"] for group in ec2.describe_security_groups()["SecurityGroups"]}
+    assert not {"flask-react-db-security-group", "flask-react-db2-security-group"} & names
