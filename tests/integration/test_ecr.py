@@ -1,4 +1,6 @@
-"""ECR: one repository per service, with the seed's settings."""
+"""ECR: one repository per service, with the seed's settings, tagged, expiring untagged images."""
+
+import json
 
 import pytest
 
@@ -13,9 +15,14 @@ def test_one_repository_per_service(aws, app):
     names, found = repositories(aws, app)
     assert sorted(found) == sorted(names) == ["test-driven-client", "test-driven-users"]
     for repo in found.values():
-        assert repo["imageTagMutability"] == "MUTABLE"
+        # ECS (on by default) deploys unique tags; the course alone re-pushes :prod (mutable).
+        assert repo["imageTagMutability"] == ("IMMUTABLE" if app.get("ecs_enabled", True) else "MUTABLE")
         assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
         assert repo["encryptionConfiguration"]["encryptionType"] == "AES256"
+        tags = aws("ecr").list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
+        assert {"Key": "managed-by", "Value": "flask_react.aws"} in tags
+        text = aws("ecr").get_lifecycle_policy(repositoryName=repo["repositoryName"])["lifecyclePolicyText"]
+        assert json.loads(text)["rules"][0]["selection"]["tagStatus"] == "untagged"
 
 
 @pytest.mark.teardown
