@@ -32,13 +32,21 @@ def test_only_the_application_reaches_5432(aws, app, database):
     ec2 = aws("ec2")
     (group_id,) = [group["VpcSecurityGroupId"] for group in database["VpcSecurityGroups"]]
     (group,) = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
-    alb_group = ec2.describe_security_groups(
-        Filters=[{"Name": "group-name", "Values": [f"{app['app_name']}-security-group"]}]
-    )
+    # The application is the ECS tasks' group where the ecs role made one, else the load balancer's.
+    app_groups = [
+        ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]}])["SecurityGroups"]
+        for name in (f"{app['app_name']}-ecs-tasks-security-group", f"{app['app_name']}-security-group")
+    ]
+    application = next(groups[0]["GroupId"] for groups in app_groups if groups)
     (rule,) = group["IpPermissions"]
     assert (rule["FromPort"], rule["ToPort"]) == (5432, 5432)
     assert rule["IpRanges"] == []
-    assert [pair["GroupId"] for pair in rule["UserIdGroupPairs"]] == [alb_group["SecurityGroups"][0]["GroupId"]]
+    assert [pair["GroupId"] for pair in rule["UserIdGroupPairs"]] == [application]
+
+
+def test_ours_by_its_tags(app, database):
+    tags = {tag["Key"]: tag["Value"] for tag in database["TagList"]}
+    assert tags["managed-by"] == "flask_react.aws" and tags["app"] == app["app_name"]
 
 
 def test_password_is_managed_by_rds_in_secrets_manager(aws, database):
