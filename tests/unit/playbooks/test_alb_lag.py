@@ -1,0 +1,86 @@
+"""The alb and target_groups roles against AWS's lags (issue 13, behaviours 2, 3 and 6).
+
+One emulator plays back, for 4 s each: a new load balancer ``provisioning`` (6), its network
+interfaces lingering after its delete and holding its security group (2), and a target group
+``ResourceInUse`` after the rule, listener or load balancer that used it went (3). The naive
+teardown shows each error the roles handle; the roles' runs show the named waits and retries.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.emulator import ctl
+from tests.emulator.client import emulator_client
+from tests.unit.playbooks.conftest import run_playbook, start_emulator
+
+STACK = "../tests/unit/playbooks/alb_stack.yml"
+NAIVE = "../tests/unit/playbooks/alb_naive_teardown.yml"
+LAG = 4
+SERVICES = [
+    {"name": "client", "port": 80, "health_check_path": "/", "default": True},
+    {"name": "users", "port": 5000, "health_check_path": "/ping", "paths": ["/users*", "/ping"]},
+]
+EXTRA = {"name": "admin", "port": 8080, "health_check_path": "/", "paths": ["/admin*"]}
+
+
+@pytest.fixture(scope="module")
+def lagging(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``run(playbook, **extra_vars)`` on one emulator with the three lags on; returns (run, port)."""
+    record = tmp_path_factory.mktemp("calls") / "calls.jsonl"
+    state = tmp_path_factory.mktemp("state")
+    port = start_emulator(record, aws_lag=LAG, aws_lag_only=("alb-eni", "target-group-in-use", "alb-provisioning"))
+
+    def run(playbook: str, **extra: Any) -> Any:
+        return run_playbook(port, record, state, playbook, "-e", json.dumps(extra))[0]
+
+    yield run, port
+    ctl.stop(port)
+
+
+def retried(stdout: str, task: str) -> bool:
+    return f"FAILED - RETRYING: [local]: {task}" in stdout
+
+
+def test_a_new_load_balancer_is_awaited_until_active(lagging: Any) -> None:
+    run, port = lagging
+    # Without the target_groups role between, the wait comes while AWS still provisions.
+    done = run(STACK, with_target_groups=False, app_services=SERVICES)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert retried(done.stdout, "Wait until the load balancer is active"), done.stdout[-3000:]
+    (balancer,) = emulator_client(port, "elbv2").describe_load_balancers()["LoadBalancers"]
+    assert balancer["State"]["Code"] == "active", "the play ends with the load balancer usable"
+
+
+def test_the_naive_teardown_meets_both_errors(lagging: Any) -> None:
+    """What the roles' handling is for: the stock modules, one after the other, fail on both."""
+    run, _ = lagging
+    done = run(NAIVE)
+    assert "target group: ResourceInUse; security group: DependencyViolation" in done.stdout, done.stdout[-3000:]
+
+
+def test_dropping_a_service_with_purge_retries_its_group_while_in_use(lagging: Any) -> None:
+    run, port = lagging
+    done = run(STACK, app_services=[*SERVICES, EXTRA])
+    assert done.returncode == 0, done.stdout[-3000:]
+    done = run(STACK, app_services=SERVICES, target_groups_purge=True)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert retried(done.stdout, "Remove the target groups of services dropped from app_services"), done.stdout[-3000:]
+    names = {
+        group["TargetGroupName"] for group in emulator_client(port, "elbv2").describe_target_groups()["TargetGroups"]
+    }
+    assert names == {"flask-react-client-tg", "flask-react-users-tg"}
+
+
+def test_teardown_waits_for_the_interfaces_and_retries_the_groups_in_use(lagging: Any) -> None:
+    run, port = lagging
+    done = run(STACK, stack_state="absent", app_services=SERVICES)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert retried(done.stdout, "Remove the target group of each given service"), done.stdout[-3000:]
+    assert retried(done.stdout, "Wait until the load balancer's network interfaces are gone"), done.stdout[-3000:]
+    assert emulator_client(port, "elbv2").describe_target_groups()["TargetGroups"] == []
+    groups = emulator_client(port, "ec2").describe_security_groups()["SecurityGroups"]
+    assert [group["GroupName"] for group in groups] == ["default"]
