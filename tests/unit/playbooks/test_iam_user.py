@@ -133,3 +133,10 @@ def test_console_access_false_removes_the_login_profile(role, aws):
         iam.get_login_profile(UserName="console-admin")
     again, calls = role("console", iam_user_console_access=False)
     assert recap(again.stdout)["changed"] == 0 and writes(calls) == []
+
+
+def test_bad_profile_name_and_password_length_fail_before_any_write(role):
+    run, calls = role("badinput", iam_user_credentials_profile="my profile", iam_user_password_length=200)
+    assert run.returncode != 0 and writes(calls) == []
+    assert "iam_user_credentials_profile: my profile must be 1 to 128 letters" in run.stdout
+    assert "iam_user_password_length: 200 must be from 6 to 128" in run.stdout
