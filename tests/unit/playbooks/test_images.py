@@ -1,10 +1,14 @@
-"""playbooks/images.yml stops with one clear message, before any AWS call, where no Docker engine answers."""
+"""playbooks/images.yml stops with one clear message, before any AWS call, where no Docker engine answers,
+and builds the client with the API URL the CodeBuild project has."""
 
 import json
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 from tests.conftest import REPO
+from tests.emulator.client import emulator_client
 from tests.unit.playbooks.conftest import writes
 
 
@@ -44,3 +48,41 @@ def test_ecr_login_password_module_returns_the_registry_and_a_password(recording
     assert result["changed"] is False
     assert result["registry"] == "123456789012.dkr.ecr.us-west-1.amazonaws.com"
     assert result["password"]
+
+
+def test_no_docker_binary_at_all_gives_the_reason(playbook, monkeypatch):
+    # Only the venv (ansible-playbook, python) and the system's basic tools: no docker anywhere.
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin")
+    run, calls = playbook("images.yml")
+    assert run.returncode != 0
+    assert "No Docker engine answers on this machine ()" not in run.stdout
+    assert "No Docker engine answers on this machine (no docker command found on PATH" in run.stdout
+    assert calls == []
+
+
+def test_the_client_is_built_with_the_api_url_of_the_build_project(playbook, recording_emulator, tmp_path, monkeypatch):
+    # The project as site.yml leaves it with a certificate and a domain: https://<alb_domain_name>.
+    emulator_client(recording_emulator[0], "codebuild", "us-west-1").create_project(
+        name="flask-react-build",
+        source={"type": "GITHUB", "location": "https://github.com/example/flask-react.git"},
+        artifacts={"type": "NO_ARTIFACTS"},
+        environment={
+            "type": "LINUX_CONTAINER",
+            "image": "aws/codebuild/standard:7.0",
+            "computeType": "BUILD_GENERAL1_SMALL",
+            "environmentVariables": [{"name": "REACT_APP_API_SERVICE_URL", "value": "https://app.example.com"}],
+        },
+        serviceRole="arn:aws:iam::123456789012:role/flask-react-build-role",
+    )
+    # A docker that answers and logs what it was asked to do.
+    fake, log = tmp_path / "bin", tmp_path / "docker.log"
+    fake.mkdir()
+    (fake / "docker").write_text(f'#!/bin/sh\necho "$@" >> {log}\necho 27.0.0\n')
+    (fake / "docker").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
+    run, calls = playbook("images.yml", "-e", f"images_context_dir={tmp_path}")
+    assert run.returncode == 0, run.stdout[-3000:]
+    builds = [line for line in log.read_text().splitlines() if line.startswith("build")]
+    (client,) = [line for line in builds if "test-driven-client" in line]
+    assert "--build-arg REACT_APP_API_SERVICE_URL=https://app.example.com " in client
+    assert writes(calls) == [], "reading the project changed nothing"
