@@ -1,0 +1,99 @@
+# Copyright: flask_react.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import json
+
+DOCUMENTATION = r"""
+name: ecs_build_environment
+short_description: The CodeBuild environment variables buildspec.yml reads to build and deploy every service
+version_added: 0.2.0
+author: flask_react.aws developers (@flask-react)
+description:
+  - From C(app_services), the project's environment variables for C(ci/codebuild.py), which
+    buildspec.yml runs - C(APP_SERVICES) (JSON, one entry per service - name, repository, ECS
+    service, container, build context, Dockerfile and build args), C(ECS_CLUSTER), C(DEPLOY_BRANCH)
+    and C(IMAGE_TAG_MUTABLE).
+  - A service's build defaults to the course's layout - context C(services/<name>), Dockerfile
+    C(Dockerfile.prod) in it.
+  - With ECS off, only C(APP_SERVICES) and C(IMAGE_TAG_MUTABLE) are set, and C(DEPLOY_BRANCH) is
+    empty (the build pushes, nothing deploys).
+positional: _input
+options:
+  _input:
+    description: The services (C(app_services)).
+    type: list
+    elements: dict
+    required: true
+  app_name:
+    description: Prefix of the ECS service names.
+    type: str
+    required: true
+  ecr_repository_prefix:
+    description: Prefix of the repositories.
+    type: str
+    required: true
+  cluster:
+    description: The ECS cluster; empty when ECS is off.
+    type: str
+    default: ""
+  deploy_branch:
+    description: The branch whose builds deploy; empty deploys nothing.
+    type: str
+    default: ""
+  mutable_tags:
+    description: Whether the repositories allow a tag to move (then the moving tag is pushed too).
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: The build's view of the app
+  ansible.builtin.debug:
+    msg: >-
+      {{ app_services | flask_react.aws.ecs_build_environment(app_name='flask-react',
+         ecr_repository_prefix='test-driven', cluster='flask-react-cluster', deploy_branch='main') }}
+# => [{"name": "APP_SERVICES", "value": "[{\"name\": \"client\", ...}]"}, {"name": "ECS_CLUSTER", ...}, ...]
+"""
+
+RETURN = r"""
+_value:
+  description: A list of C({name, value}) for C(codebuild_app_environment_variables).
+  type: list
+  elements: dict
+"""
+
+
+def ecs_build_environment(
+    app_services, app_name, ecr_repository_prefix, cluster="", deploy_branch="", mutable_tags=False
+):
+    """The build and deploy description CodeBuild reads from its environment."""
+    services = []
+    for service in app_services:
+        build = service.get("build") or {}
+        context = build.get("context", f"services/{service['name']}")
+        services.append(
+            {
+                "name": service["name"],
+                "repository": f"{ecr_repository_prefix}-{service['name']}",
+                "service": f"{app_name}-{service['name']}",
+                "container": service["name"],
+                "context": context,
+                "dockerfile": f"{context}/{build.get('dockerfile', 'Dockerfile.prod')}",
+                "args": {key: str(value) for key, value in (build.get("args") or {}).items()},
+            }
+        )
+    return [
+        {"name": "APP_SERVICES", "value": json.dumps(services, sort_keys=True, separators=(",", ":"))},
+        {"name": "ECS_CLUSTER", "value": cluster or ""},
+        {"name": "DEPLOY_BRANCH", "value": deploy_branch if cluster else ""},
+        {"name": "IMAGE_TAG_MUTABLE", "value": "true" if mutable_tags else "false"},
+    ]
+
+
+class FilterModule:
+    """flask_react.aws filters."""
+
+    def filters(self):
+        return {"ecs_build_environment": ecs_build_environment}
