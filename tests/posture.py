@@ -30,6 +30,7 @@ RULES = {
     "CKV_AWS_163": "every ECR repository scans images on push",
     "CODEBUILD_PROJECT_ENVVAR_AWSCRED_CHECK": "no AWS credentials in plaintext CodeBuild environment variables",
     "CKV_AWS_40": "IAM policies are attached to groups or roles, never to users",
+    "CKV_AWS_111": "the build role writes to ECR only in the app's repositories (no push to every repository)",
     "CKV_AWS_274": "no AdministratorAccess on a user, group or role",
     "CKV_AWS_2": "the load balancer serves HTTPS (plain HTTP only to redirect)",
     "CKV_AWS_51": "ECR image tags are immutable",
@@ -43,6 +44,15 @@ ACCEPTED = frozenset({"CKV_AWS_274", "CKV_AWS_2", "CKV_AWS_51", "CodeBuild.5"})
 WORLD = {"0.0.0.0/0", "::/0"}
 ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
 CREDENTIAL_VARIABLES = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
+# Managed policies that let a role push to every repository of the account.
+ECR_WRITE_EVERYWHERE = {"AmazonEC2ContainerRegistryPowerUser", "AmazonEC2ContainerRegistryFullAccess"}
+ECR_WRITE_ACTIONS = {
+    "ecr:*",
+    "ecr:putimage",
+    "ecr:initiatelayerupload",
+    "ecr:uploadlayerpart",
+    "ecr:completelayerupload",
+}
 
 Client = Callable[[str], Any]
 
@@ -148,6 +158,29 @@ def audit_identity(client: Client, outputs: dict[str, Any], role: str | None, fo
         policies = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
         if grants_admin(policies):
             found["CKV_AWS_274"].append(f"role {role}")
+        if writes_ecr_everywhere(iam, role):
+            found["CKV_AWS_111"].append(f"role {role}")
+
+
+def writes_ecr_everywhere(iam: Any, role: str) -> bool:
+    """Does the role hold a managed or inline policy that allows ECR pushes on Resource "*"?"""
+    attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    if any(policy["PolicyName"] in ECR_WRITE_EVERYWHERE for policy in attached):
+        return True
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        for statement in iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]["Statement"]:
+            actions = {action.lower() for action in _listed(statement.get("Action"))}
+            if (
+                statement.get("Effect") == "Allow"
+                and actions & ECR_WRITE_ACTIONS
+                and "*" in _listed(statement.get("Resource"))
+            ):
+                return True
+    return False
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def audit(client: Client, outputs: dict[str, Any], production: bool = False) -> dict[str, list[str]]:
