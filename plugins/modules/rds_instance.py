@@ -27,9 +27,9 @@ description:
   - With O(wait=false) the module returns as soon as AWS accepted the request, so a play can do
     other work while the instance starts, and wait at its end.
   - An instance that is still starting (C(creating), C(backing-up), C(modifying)...) refuses
-    C(ModifyDBInstance) with C(InvalidDBInstanceState); when a change is needed the module first
-    waits for it to be C(available) (up to O(wait_timeout), whatever O(wait) says) and says so in a
-    warning.
+    C(ModifyDBInstance), and a final snapshot on delete, with C(InvalidDBInstanceState); when a change
+    or a final snapshot is needed the module first waits for it to be C(available) (up to
+    O(wait_timeout), whatever O(wait) says) and says so in a warning.
   - Supports check mode and diff mode.
 options:
   db_instance_identifier:
@@ -231,13 +231,14 @@ def wait_for(module, client, waiter_name):
     )
 
 
-def wait_until_modifiable(module, client, status):
-    """RDS refuses ModifyDBInstance (InvalidDBInstanceState) until the instance is available: wait for that."""
+def wait_until_available(module, client, status, action):
+    """RDS refuses ModifyDBInstance, and a final snapshot, (InvalidDBInstanceState) until the instance is
+    available: wait for that, and say so."""
     started = time.monotonic()
     wait_for(module, client, "db_instance_available")
     module.warn(
-        f"{module.params['db_instance_identifier']} was {status}, and RDS modifies only an available instance: "
-        f"waited {time.monotonic() - started:.0f}s for it to be available before modifying it"
+        f"{module.params['db_instance_identifier']} was {status}, and RDS {action} only an available instance: "
+        f"waited {time.monotonic() - started:.0f}s for it to be available"
     )
 
 
@@ -316,6 +317,9 @@ def delete(module, client, instance):
         )
     if instance["DBInstanceStatus"] == "deleting" or module.check_mode:
         return
+    if not p["skip_final_snapshot"] and instance["DBInstanceStatus"] in PENDING_STATES:
+        # "Instance is currently creating - a final snapshot cannot be taken."
+        wait_until_available(module, client, instance["DBInstanceStatus"], "snapshots")
     request = {"DBInstanceIdentifier": p["db_instance_identifier"], "SkipFinalSnapshot": p["skip_final_snapshot"]}
     if not p["skip_final_snapshot"]:
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d%H%M%S")
@@ -380,7 +384,7 @@ def main():
             for warning in warnings:
                 module.warn(warning)
             if changes and not module.check_mode and before["DBInstanceStatus"] in PENDING_STATES:
-                wait_until_modifiable(module, client, before["DBInstanceStatus"])
+                wait_until_available(module, client, before["DBInstanceStatus"], "modifies")
             if changes and not module.check_mode:
                 client.modify_db_instance(
                     aws_retry=True,
