@@ -42,11 +42,21 @@ DERIVED_NAMES = (
 )
 
 
-def app_name_max():
-    """(the longest app_name every derived name fits, the derived name that sets it)."""
-    return min(
+def app_name_max(service_names=()):
+    """(the longest app_name every derived name fits, that name, what it names).
+
+    Target groups, ``<app_name>-<service>-tg`` (32), count with the shortest of ``service_names``.
+    """
+    candidates = [
         (limit - len(pattern.format("")), pattern.format("<app_name>"), what) for pattern, limit, what in DERIVED_NAMES
-    )
+    ]
+    names = [name for name in service_names if isinstance(name, str) and name]
+    if names:
+        shortest = min(names, key=len)
+        candidates.append(
+            (ELB_NAME_MAX - len(f"--tg{shortest}"), f"<app_name>-{shortest}-tg", f"service {shortest!r}'s target group")
+        )
+    return min(candidates)
 
 
 def known_regions():
@@ -181,6 +191,10 @@ def alb_errors(settings):
     return errors
 
 
+def _service_names(app_services):
+    return [service.get("name") for service in app_services or [] if isinstance(service, dict)]
+
+
 def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
     """Every rule the shared app description breaks, as messages naming the variable."""
     errors = []
@@ -188,8 +202,8 @@ def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
         errors.append(
             f"app_name: {app_name!r} must be lowercase letters, digits and single hyphens, starting with a letter"
         )
-    elif len(app_name) > app_name_max()[0]:
-        longest, derived, what = app_name_max()
+    elif len(app_name) > app_name_max(_service_names(app_services))[0]:
+        longest, derived, what = app_name_max(_service_names(app_services))
         errors.append(
             f"app_name: {app_name!r} is {len(app_name)} characters; at most {longest}, so that {what}'s name "
             f"{derived} fits AWS's limit"
@@ -217,7 +231,11 @@ def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
             errors.append(f"{where}.name: {name!r} must be lowercase letters, digits and single hyphens")
         elif names.count(name) > 1:
             errors.append(f"{where}.name: {name!r} is used by more than one service; names must be unique")
-        elif isinstance(app_name, str) and len(f"{app_name}-{name}-tg") > ELB_NAME_MAX:
+        elif (
+            isinstance(app_name, str)
+            and len(f"{app_name}-{name}-tg") > ELB_NAME_MAX
+            and len(app_name) <= app_name_max(_service_names(app_services))[0]
+        ):
             errors.append(
                 f"{where}.name: target group name '{app_name}-{name}-tg' is longer than {ELB_NAME_MAX} characters; "
                 f"with this app_name a service name takes at most {max(0, ELB_NAME_MAX - len(app_name) - 4)}"

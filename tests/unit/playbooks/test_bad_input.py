@@ -54,6 +54,15 @@ def services(index, **changes):
             "alb_https_port: 80 must be from 1 to 65535 and differ from alb_listener_port",
         ),
         ({"alb_domain_name": "App.Example.com"}, "alb_domain_name: App.Example.com must be a lower-case DNS name"),
+        # Issue 14 items 10, 12 and 13.
+        ({"aws_region": "us-west-9"}, "aws_region: 'us-west-9' is not a region AWS has"),
+        ({"app_name": "a-very-long-application-name"}, "app_name: 'a-very-long-application-name' is 28 characters"),
+        ({"alb_name": "my_alb"}, "alb_name: 'my_alb' must be 1 to 32 letters, digits and hyphens"),
+        ({"alb_subnet_ids": ["subnet-x"]}, "alb_subnet_ids[0]: 'subnet-x' is not a subnet ID"),
+        (
+            {"app_services": services(1, paths=["/a*b*c*d*e*f*"])},
+            "app_services[1].paths[0]: path pattern '/a*b*c*d*e*f*' has 6 wildcards ('*' and '?'); AWS allows 5",
+        ),
     ],
 )
 def test_bad_input_fails_before_any_write(playbook, extra, expected):

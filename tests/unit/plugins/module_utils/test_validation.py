@@ -4,8 +4,11 @@ import copy
 
 import pytest
 from ansible_collections.flask_react.aws.plugins.module_utils.validation import (
+    alb_errors,
     app_errors,
+    app_name_max,
     cidr_errors,
+    known_regions,
     path_pattern_errors,
 )
 
@@ -85,3 +88,93 @@ def test_aws_path_characters_are_accepted(pattern):
 )
 def test_cidrs(cidrs, count):
     assert len(cidr_errors("alb_ssh_cidrs", cidrs)) == count
+
+
+@pytest.mark.parametrize("region", ["us-west-9", "eu-central-7", "us-gov-east-9"])
+def test_a_region_aws_does_not_have_is_refused(region):
+    """Issue 14 item 13: well formed, but not in botocore's list."""
+    assert errors_for(region=region) == [
+        f"aws_region: {region!r} is not a region AWS has (botocore's list of every partition)"
+    ]
+
+
+@pytest.mark.parametrize("region", ["us-west-1", "cn-north-1", "us-gov-west-1", "eu-central-2"])
+def test_regions_of_every_partition_are_accepted(region):
+    assert region in known_regions()
+    assert errors_for(region=region) == []
+
+
+def test_a_too_long_app_name_is_blamed_on_app_name_with_its_maximum():
+    """Issue 14 item 12: the load balancer's name (<app_name>-alb, 32) is the tightest."""
+    assert app_name_max() == (28, "<app_name>-alb", "the load balancer")
+    services = [{"name": "a", "port": 80, "default": True}]
+    assert app_name_max(["a"]) == (27, "<app_name>-a-tg", "service 'a''s target group")
+    assert errors_for(services, app_name="a" * 27) == []
+    assert errors_for(services, app_name="a" * 29) == [
+        f"app_name: {'a' * 29!r} is 29 characters; at most 27, so that service 'a''s target group's name "
+        "<app_name>-a-tg fits AWS's limit"
+    ]
+
+
+def test_a_long_service_name_is_blamed_on_the_service():
+    services = [{"name": "a", "port": 80, "default": True}, {"name": "b" * 25, "port": 81}]
+    assert errors_for(services, app_name="shop") == [
+        f"app_services[1].name: target group name 'shop-{'b' * 25}-tg' is longer than 32 characters; "
+        "with this app_name a service name takes at most 24"
+    ]
+
+
+def test_a_path_with_more_than_five_wildcards_is_refused():
+    assert any("has 6 wildcards" in error for error in errors_for(mutated(1, paths=["/*/*/*/*/*/*"])))
+
+
+ALB_DEFAULTS = {
+    "aws_region": "us-west-1",
+    "alb_name": "flask-react-alb",
+    "alb_security_group_name": "flask-react-security-group",
+    "alb_http_cidrs": ["0.0.0.0/0"],
+    "alb_ssh_cidrs": [],
+    "alb_listener_port": 80,
+    "alb_https_port": 443,
+    "alb_certificate_arn": "",
+    "alb_domain_name": "",
+    "alb_subnet_ids": [],
+    "alb_active_timeout": 600,
+    "alb_security_group_delete_timeout": 900,
+}
+
+
+def test_the_alb_defaults_are_valid():
+    assert alb_errors(ALB_DEFAULTS) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"alb_name": "my_alb"}, "alb_name: 'my_alb' must be 1 to 32 letters, digits and hyphens"),
+        ({"alb_name": "a" * 33}, "alb_name: "),
+        ({"alb_name": "internal-lb"}, "alb_name: 'internal-lb' must not start with 'internal-'"),
+        ({"alb_security_group_name": "sg-web"}, "alb_security_group_name: 'sg-web' must be 1 to 255 characters"),
+        ({"alb_subnet_ids": ["subnet-12"]}, "alb_subnet_ids[0]: 'subnet-12' is not a subnet ID"),
+        ({"alb_ssh_cidrs": ["10.0.0.1"]}, "alb_ssh_cidrs[0]: '10.0.0.1' is not a CIDR block"),
+        ({"alb_listener_port": "80x"}, "alb_listener_port: 80x must be from 1 to 65535"),
+        ({"alb_active_timeout": -1}, "alb_active_timeout: -1 must be a whole number of seconds"),
+        (
+            {"alb_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b"},
+            "alb_certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b must be the ARN of an ACM"
+            " certificate in us-west-1",
+        ),
+        (
+            {"alb_certificate_arn": "arn:aws:acm:us-west-1:123456789012:certificate/0a1b", "alb_https_port": 80},
+            "alb_https_port: 80 must be from 1 to 65535 and differ from alb_listener_port",
+        ),
+        ({"alb_domain_name": "App.Example.com"}, "alb_domain_name: App.Example.com must be a lower-case DNS name"),
+    ],
+)
+def test_each_broken_alb_rule_is_named(changes, expected):
+    errors = alb_errors(dict(ALB_DEFAULTS, **changes))
+    assert len(errors) == 1 and errors[0].startswith(expected), errors
+
+
+def test_ports_given_as_strings_by_extra_vars_are_read_as_numbers():
+    assert alb_errors(dict(ALB_DEFAULTS, alb_listener_port="8080")) == []
