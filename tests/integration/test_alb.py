@@ -27,6 +27,7 @@ def listener(aws, balancer):
 def test_load_balancer_is_internet_facing_ipv4_in_two_zones(balancer):
     assert balancer["Scheme"] == "internet-facing"
     assert balancer["IpAddressType"] == "ipv4"
+    assert balancer["State"]["Code"] == "active", "site.yml waits until it is"
     assert len({zone["ZoneName"] for zone in balancer["AvailabilityZones"]}) >= 2
 
 
@@ -38,11 +39,13 @@ def test_security_group_opens_http_and_not_ssh(aws, app, balancer):
 
 
 def test_each_service_has_its_target_group(app, groups):
+    # Fargate needs ip targets; with ecs_enabled false the course's instance targets.
+    target_type = "ip" if app.get("ecs_enabled", False) else "instance"
     for service in app["app_services"]:
         group = groups[target_group_name(app, service)]
         assert group["Port"] == service["port"]
         assert group["Protocol"] == "HTTP"
-        assert group["TargetType"] == "instance"
+        assert group["TargetType"] == target_type
         assert group["HealthCheckPath"] == service["health_check_path"]
 
 
