@@ -129,3 +129,33 @@ def orphans(names, tags_by_repository, owned_by):
     """Repositories tagged as ours that are not among ``names`` (services dropped from the app), sorted."""
     wanted = set(names)
     return sorted(repo for repo, tags in tags_by_repository.items() if repo not in wanted and is_owned(tags, owned_by))
+
+
+def summary(repo, tags, lifecycle_text):
+    """The settings this module manages, of a DescribeRepositories answer, for --diff ({} when missing)."""
+    if not repo:
+        return {}
+    return {
+        "imageTagMutability": repo.get("imageTagMutability"),
+        "scanOnPush": repo.get("imageScanningConfiguration", {}).get("scanOnPush", False),
+        "encryption": repo.get("encryptionConfiguration", {}),
+        "tags": dict(tags),
+        "lifecyclePolicy": json.loads(lifecycle_text) if lifecycle_text else None,
+    }
+
+
+def summary_after(before, desired):
+    """``before`` with the desired settings applied: what --diff shows as after."""
+    after = dict(before) or {"encryption": {"encryptionType": desired["encryption_type"] or "AES256"}, "tags": {}}
+    if desired["image_tag_mutability"] is not None:
+        after["imageTagMutability"] = desired["image_tag_mutability"].upper()
+    if desired["scan_on_push"] is not None:
+        after["scanOnPush"] = desired["scan_on_push"]
+    if desired["kms_key_arn"]:
+        after["encryption"] = {"encryptionType": "KMS", "kmsKey": desired["kms_key_arn"]}
+    if desired["tags"] is not None:
+        kept = {} if desired["purge_tags"] else dict(after.get("tags", {}))
+        after["tags"] = dict(kept, **{key: str(value) for key, value in desired["tags"].items()})
+    if desired["lifecycle_policy"] is not None:
+        after["lifecyclePolicy"] = desired["lifecycle_policy"] or None
+    return after

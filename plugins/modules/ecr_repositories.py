@@ -69,7 +69,7 @@ options:
     type: int
   owned_by:
     description:
-      - Tags that mark a repository as this app's (for example C({app: flask-react, managed-by: flask_react.aws})).
+      - "Tags that mark a repository as this app's (for example C({app: flask-react, managed-by: flask_react.aws}))."
       - Repositories whose name starts with O(orphan_prefix), carrying these tags and not in O(names)
         are reported in RV(orphans) with a warning, and deleted with O(purge=true).
     type: dict
@@ -153,6 +153,8 @@ from ansible_collections.flask_react.aws.plugins.module_utils.ecr_repositories i
     EcrPlanError,
     orphans,
     plan_repository,
+    summary,
+    summary_after,
     untagged_expiry_policy,
 )
 
@@ -227,12 +229,13 @@ def ensure_present(module, client):
     if params["expire_untagged_days"] is not None:
         desired["lifecycle_policy"] = untagged_expiry_policy(params["expire_untagged_days"]) or {}
     # Plan every repository first: nothing is written when one of them cannot be brought in line.
-    plans, before = [], {}
+    plans, diff = [], {"before": {}, "after": {}}
     for name in params["names"]:
         current = describe(client, name)
         tags = tags_of(client, current["repositoryArn"]) if current else {}
         policy = lifecycle_text(client, name) if current and desired["lifecycle_policy"] is not None else None
-        before[name] = dict(current or {}, tags=tags, lifecyclePolicyText=policy) if current else {}
+        diff["before"][name] = summary(current, tags, policy)
+        diff["after"][name] = summary_after(diff["before"][name], desired)
         try:
             plans.append((name, current, plan_repository(name, desired, current, tags, policy)))
         except EcrPlanError as error:
@@ -244,7 +247,7 @@ def ensure_present(module, client):
             repositories.append(current or planned[0][1])
         else:
             repositories.append(apply(client, name, current, planned))
-    return repositories, {name: kinds for name, kinds in actions.items() if kinds}, before
+    return repositories, {name: kinds for name, kinds in actions.items() if kinds}, diff
 
 
 def ensure_orphans(module, client):
@@ -315,15 +318,14 @@ def main():
         if module.params["state"] == "absent":
             result["actions"] = ensure_absent(module, client)
         else:
-            repositories, actions, before = ensure_present(module, client)
+            repositories, actions, diff = ensure_present(module, client)
             orphan_names, orphan_actions = ensure_orphans(module, client)
             actions.update(orphan_actions)
             result.update(repositories=repositories, actions=actions, orphans=orphan_names)
+            for name in orphan_actions:
+                diff["before"][name], diff["after"][name] = {"repositoryName": name}, {}
             if module._diff:
-                result["diff"] = {
-                    "before": before,
-                    "after": {name: kinds for name, kinds in actions.items()},
-                }
+                result["diff"] = diff
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
         module.fail_json_aws(error, msg="Failed to manage the ECR repositories")
     module.exit_json(changed=bool(result["actions"]), **result)

@@ -5,6 +5,8 @@ from ansible_collections.flask_react.aws.plugins.module_utils.ecr_repositories i
     EcrPlanError,
     orphans,
     plan_repository,
+    summary,
+    summary_after,
     tag_changes,
     untagged_expiry_policy,
 )
@@ -109,3 +111,11 @@ def test_orphans_are_ours_and_no_longer_wanted():
 
 def test_zero_days_means_no_policy():
     assert untagged_expiry_policy(0) is None
+
+
+def test_diff_of_a_converged_repository_is_empty_and_a_change_shows():
+    before = summary(CURRENT, TAGS, POLICY_TEXT)
+    assert summary_after(before, DESIRED) == before
+    after = summary_after(before, dict(DESIRED, image_tag_mutability="mutable", tags={"app": "x"}))
+    assert after["imageTagMutability"] == "MUTABLE" and after["tags"] == {"app": "x"}
+    assert summary_after({}, DESIRED)["lifecyclePolicy"] == untagged_expiry_policy(14), "what a create would make"
