@@ -91,3 +91,10 @@ def test_site_yml_checks_the_source_location_before_the_first_role_writes(play):
     assert run.returncode != 0
     assert "codebuild_source_location is required" in run.stdout
     assert writes(calls) == []
+
+
+def test_no_arn_in_the_role_hard_codes_the_aws_partition():
+    # aws-cn and aws-us-gov: every ARN is built from the partition the role read (issue 14, item 7).
+    for path in (REPO / "roles" / "codebuild").rglob("*"):
+        if path.suffix in (".yml", ".j2"):
+            assert "arn:aws:" not in path.read_text(), path
