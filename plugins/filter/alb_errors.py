@@ -21,7 +21,7 @@ description:
   - Variables left out of the mapping are not checked.
 options:
   _input:
-    description: The settings, as C({variable name: value}).
+    description: "The settings, as C({variable name: value})."
     type: dict
     required: true
 """
