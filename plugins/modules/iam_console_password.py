@@ -19,6 +19,9 @@ description:
     then given to C(CreateLoginProfile) - so a password is never in use without a readable copy.
   - An existing login profile is left alone (IAM never shows its password). When its secret is
     missing, the module warns and changes nothing; delete the login profile to get a new one.
+  - A secret scheduled for deletion (a teardown with a recovery window) is restored. Right after a
+    forced delete, Secrets Manager refuses the name for a few seconds; C(CreateSecret) is retried
+    for up to 2 minutes, with a warning.
   - With O(state=absent), deletes the login profile; the secret is kept.
   - Why a module - M(amazon.aws.iam_user) sets a password only on create (C(update_password=on_create))
     or on every run (C(always), a write each time); neither recreates a missing login profile
@@ -90,6 +93,8 @@ password_generated:
   type: bool
 """
 
+import time
+
 try:
     import botocore
 except ImportError:
@@ -105,6 +110,9 @@ from ansible_collections.flask_react.aws.plugins.module_utils.iam_password impor
     violations,
 )
 
+# How long CreateSecret retries a name still being deleted (terraform's propagation timeout).
+NAME_REUSE_SECONDS = 120
+
 
 def get_login_profile(iam, user_name):
     """The user's LoginProfile, or None when it (or the user) does not exist."""
@@ -115,12 +123,29 @@ def get_login_profile(iam, user_name):
 
 
 def describe_secret(secrets, name):
-    """The secret's description, or None when there is none (or it is scheduled for deletion)."""
+    """The secret's description (with C(DeletedDate) when scheduled for deletion), or None when there is none."""
     try:
-        secret = secrets.describe_secret(aws_retry=True, SecretId=name)
+        return secrets.describe_secret(aws_retry=True, SecretId=name)
     except is_boto3_error_code("ResourceNotFoundException"):
         return None
-    return None if secret.get("DeletedDate") else secret
+
+
+def create_secret(module, secrets, params):
+    """CreateSecret, waiting out Secrets Manager's lag after a forced delete of the same name.
+
+    Right after C(DeleteSecret) with no recovery window (a teardown), the name is refused for a
+    few seconds with C(InvalidRequestException) "...already scheduled for deletion" (terraform
+    retries it for 2 minutes); that error code alone also means other mistakes, so the message is checked.
+    """
+    deadline = time.monotonic() + NAME_REUSE_SECONDS
+    while True:
+        try:
+            return secrets.create_secret(aws_retry=True, **params)["ARN"]
+        except is_boto3_error_code("InvalidRequestException") as error:
+            if "scheduled for deletion" not in str(error) or time.monotonic() > deadline:
+                raise
+            module.warn(f"Secret {params['Name']} is still being deleted; retrying CreateSecret")
+            time.sleep(5)
 
 
 def password_policy(iam):
@@ -147,8 +172,8 @@ def ensure_secret_tags(module, secrets, secret):
 
 def stored_password(secrets, secret, policy):
     """The password in the secret when it keeps the policy; else None (and the rules it breaks)."""
-    password = secrets.get_secret_value(aws_retry=True, SecretId=secret["ARN"])["SecretString"]
-    broken = violations(password, policy)
+    password = secrets.get_secret_value(aws_retry=True, SecretId=secret["ARN"]).get("SecretString") or ""
+    broken = violations(password, policy) if password else ["the secret holds no password"]
     return (None, broken) if broken else (password, [])
 
 
@@ -175,13 +200,19 @@ def store_new_password(module, secrets, secret, policy):
     }
     if module.params["tags"]:
         params["Tags"] = [{"Key": key, "Value": str(value)} for key, value in module.params["tags"].items()]
-    return password, secrets.create_secret(aws_retry=True, **params)["ARN"]
+    return password, create_secret(module, secrets, params)
 
 
 def ensure_present(module, iam, secrets):
     user_name, secret_name = module.params["user_name"], module.params["secret_name"]
     secret = describe_secret(secrets, secret_name)
     result = {"changed": False, "login_profile": True, "password_generated": False}
+    if secret and secret.get("DeletedDate"):
+        # Kept for recovery after a teardown: restore it, as community.aws.secretsmanager_secret does.
+        result["changed"] = True
+        if module.check_mode:
+            return dict(result, secret_arn=secret["ARN"])
+        secrets.restore_secret(aws_retry=True, SecretId=secret["ARN"])
     if secret:
         result["secret_arn"] = secret["ARN"]
         result["changed"] = ensure_secret_tags(module, secrets, secret)
@@ -195,16 +226,13 @@ def ensure_present(module, iam, secrets):
             )
         return result
 
+    if module.check_mode:
+        return dict(result, changed=True, password_generated=secret is None)
     policy = password_policy(iam)
     password, broken = stored_password(secrets, secret, policy) if secret else (None, [])
     if broken:
-        module.warn(
-            f"The password in {secret_name} breaks the account password policy ({'; '.join(broken)}): "
-            "a new one replaces it."
-        )
+        module.warn(f"The password in {secret_name} cannot be used ({'; '.join(broken)}): a new one replaces it.")
     result.update(changed=True, password_generated=password is None)
-    if module.check_mode:
-        return result
     if password is None:
         password, result["secret_arn"] = store_new_password(module, secrets, secret, policy)
     iam.create_login_profile(

@@ -100,7 +100,7 @@ def test_console_password_keeps_a_cis_policy_and_a_missing_login_profile_is_recr
     try:
         run, _calls = role("cis")
         assert run.returncode == 0, run.stdout[-2000:]
-        assert "breaks the account password policy" in run.stderr
+        assert "cannot be used (Password should have" in run.stderr
         password = secrets.get_secret_value(SecretId=secret_id)["SecretString"]
         assert keeps_cis(password) and len(password) == 24
         assert iam.get_login_profile(UserName="cis-admin")["LoginProfile"]["PasswordResetRequired"] is False
@@ -140,3 +140,18 @@ def test_bad_profile_name_and_password_length_fail_before_any_write(role):
     assert run.returncode != 0 and writes(calls) == []
     assert "iam_user_credentials_profile: my profile must be 1 to 128 letters" in run.stdout
     assert "iam_user_password_length: 200 must be from 6 to 128" in run.stdout
+
+
+def test_a_password_secret_kept_for_recovery_is_restored_and_used(role, aws):
+    """After a teardown with iam_user_secret_recovery_days, the next converge restores the secret."""
+    iam, secrets = aws("iam"), aws("secretsmanager")
+    iam.create_user(UserName="restore-admin")
+    secret_id = "restore/iam/restore-admin/console-password"
+    secrets.create_secret(Name=secret_id, SecretString="Kept-Password-1234")
+    secrets.delete_secret(SecretId=secret_id, RecoveryWindowInDays=7)
+    run, calls = role("restore")
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "secretsmanager:RestoreSecret" in writes(calls) and "secretsmanager:CreateSecret" not in writes(calls)
+    assert "DeletedDate" not in secrets.describe_secret(SecretId=secret_id)
+    assert secrets.get_secret_value(SecretId=secret_id)["SecretString"] == "Kept-Password-1234"
+    assert iam.get_login_profile(UserName="restore-admin")["LoginProfile"]
