@@ -1,4 +1,4 @@
-"""Dropping a service: its rules go at once, its target group only with target_groups_purge."""
+"""Dropping a service: its rules go at once, its target group only with target_groups_purge (a warning names it)."""
 
 import json
 
@@ -22,6 +22,9 @@ def test_dropped_service_loses_its_rules_and_its_group_only_when_purging(playboo
     run = playbook("site.yml", "-e", json.dumps(CLIENT_ONLY))[0]
     assert run.returncode == 0 and recap(run.stdout)["changed"] >= 1, run.stdout[-2000:]
     assert target_groups(port) == ["flask-react-client-tg", "flask-react-users-tg"], "kept without purge"
+    # Issue 14 item 14: kept, but named.
+    shown = " ".join(run.stdout.split())  # the YAML callback folds long messages
+    assert "target group(s) flask-react-users-tg were made for services no longer in app_services" in shown
 
     run = playbook("site.yml", "-e", json.dumps(dict(CLIENT_ONLY, target_groups_purge=True)))[0]
     assert run.returncode == 0, run.stdout[-2000:]
