@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Callable
@@ -35,11 +36,15 @@ RULES = {
     "CKV_AWS_2": "the load balancer serves HTTPS (plain HTTP only to redirect)",
     "CKV_AWS_51": "ECR image tags are immutable",
     "CodeBuild.5": "CodeBuild builds do not run in privileged mode",
+    "ECS.8": "no secrets in plain ECS container environment variables (secrets come through valueFrom)",
+    "CKV_AWS_249": "ECS task and execution roles are distinct",
+    "CKV_AWS_336": "ECS containers have a read-only root filesystem",
+    "ECS.2": "ECS services assign no public IP to their tasks",
 }
 
 # Broken on purpose by the course this collection automates; README.md ("Security choices")
 # gives the reason for each and the variable that changes it.
-ACCEPTED = frozenset({"CKV_AWS_274", "CKV_AWS_2", "CKV_AWS_51", "CodeBuild.5"})
+ACCEPTED = frozenset({"CKV_AWS_274", "CKV_AWS_2", "CKV_AWS_51", "CodeBuild.5", "CKV_AWS_336", "ECS.2"})
 
 WORLD = {"0.0.0.0/0", "::/0"}
 ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -53,6 +58,10 @@ ECR_WRITE_ACTIONS = {
     "ecr:uploadlayerpart",
     "ecr:completelayerupload",
 }
+
+# Environment variable names that carry a secret when their value is plain text (Security Hub ECS.8
+# names the AWS keys and ECS_ENGINE_AUTH_DATA; a password or token by its name is one too).
+SECRET_VARIABLE = re.compile(r"^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|ECS_ENGINE_AUTH_DATA)$|PASSWORD|SECRET|TOKEN")
 
 Client = Callable[[str], Any]
 
@@ -183,6 +192,30 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def audit_ecs(client: Client, outputs: dict[str, Any], found: Any) -> None:
+    """The services the run made, and the task definitions they run."""
+    ecs_outputs = outputs.get("ecs") or {}
+    names = [service["service"] for service in (ecs_outputs.get("services") or {}).values()]
+    if not names:
+        return
+    ecs = client("ecs")
+    for service in ecs.describe_services(cluster=ecs_outputs["cluster"], services=names)["services"]:
+        name = f"service {service['serviceName']}"
+        vpc = service.get("networkConfiguration", {}).get("awsvpcConfiguration", {})
+        if vpc.get("assignPublicIp") == "ENABLED":
+            found["ECS.2"].append(name)
+        definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+        family = f"task definition {definition['family']}"
+        if definition.get("taskRoleArn") and definition.get("taskRoleArn") == definition.get("executionRoleArn"):
+            found["CKV_AWS_249"].append(family)
+        for container in definition["containerDefinitions"]:
+            if not container.get("readonlyRootFilesystem"):
+                found["CKV_AWS_336"].append(f"{family}: {container['name']}")
+            for variable in container.get("environment") or []:
+                if SECRET_VARIABLE.search(variable["name"]):
+                    found["ECS.8"].append(f"{family}: {variable['name']}")
+
+
 def audit(client: Client, outputs: dict[str, Any], production: bool = False) -> dict[str, list[str]]:
     """Rule id -> the resources of this environment that break it (rules that hold are absent)."""
     found: defaultdict[str, list[str]] = defaultdict(list)
@@ -192,6 +225,7 @@ def audit(client: Client, outputs: dict[str, Any], production: bool = False) -> 
     audit_registry(client, outputs, found)
     role = audit_build(client, outputs, found)
     audit_identity(client, outputs, role, found)
+    audit_ecs(client, outputs, found)
     return dict(found)
 
 

@@ -58,6 +58,12 @@ def test_only_the_documented_rules_are_broken(stack):
     assert findings["CKV_AWS_274"] == ["group flask-react-admins"]
     assert findings["CKV_AWS_2"] == ["listener HTTP:80 of flask-react-alb"]
     assert findings["CodeBuild.5"] == ["project flask-react-build"]
+    # The tasks get a public IP (the default VPC has no NAT) and write to their filesystem.
+    assert findings["ECS.2"] == ["service flask-react-client", "service flask-react-users"]
+    assert findings["CKV_AWS_336"] == [
+        "task definition flask-react-client: client",
+        "task definition flask-react-users: users",
+    ]
 
 
 def test_command_line_reports_accepted_rules_and_passes(stack, tmp_path, monkeypatch, capsys):
@@ -118,10 +124,29 @@ def test_the_audit_catches_each_kept_rule_once_broken(stack):
     client("iam").attach_role_policy(
         RoleName=role, PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser"
     )
+    # A task definition with a password in plain text, running as its own execution role.
+    ecs = client("ecs")
+    cluster = outputs["ecs"]["cluster"]
+    users = ecs.describe_services(cluster=cluster, services=["flask-react-users"])["services"][0]
+    definition = ecs.describe_task_definition(taskDefinition=users["taskDefinition"])["taskDefinition"]
+    container = dict(definition["containerDefinitions"][0], environment=[{"name": "DB_PASSWORD", "value": "x"}])
+    revision = ecs.register_task_definition(
+        family=definition["family"],
+        containerDefinitions=[container],
+        executionRoleArn=definition["executionRoleArn"],
+        taskRoleArn=definition["executionRoleArn"],
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu=definition["cpu"],
+        memory=definition["memory"],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.update_service(cluster=cluster, service="flask-react-users", taskDefinition=revision)
 
     findings = audit(client, outputs, production=True)
 
     assert set(findings) - ACCEPTED == {
+        "ECS.8",
+        "CKV_AWS_249",
         "CKV_AWS_24",
         "CKV_AWS_17",
         "CKV_AWS_133",
@@ -138,3 +163,5 @@ def test_the_audit_catches_each_kept_rule_once_broken(stack):
     assert findings["CKV_AWS_163"] == ["repository test-driven-users"]
     assert findings["CKV_AWS_40"] == ["user flask-react-admin"]
     assert findings["CODEBUILD_PROJECT_ENVVAR_AWSCRED_CHECK"] == ["project flask-react-build: AWS_SECRET_ACCESS_KEY"]
+    assert findings["ECS.8"] == ["task definition flask-react-users: DB_PASSWORD"]
+    assert findings["CKV_AWS_249"] == ["task definition flask-react-users"]
