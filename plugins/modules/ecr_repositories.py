@@ -177,7 +177,9 @@ def lifecycle_text(client, name):
         return None
 
 
+@AWSRetry.jittered_backoff()
 def all_repositories(client, prefix):
+    """Every repository of the registry whose name starts with ``prefix`` (paginated, retried)."""
     paginator = client.get_paginator("describe_repositories")
     found = paginator.paginate().build_full_result()["repositories"]
     return [repo for repo in found if repo["repositoryName"].startswith(prefix)]
