@@ -66,25 +66,21 @@ def test_someone_elses_instance_is_left_alone_and_the_run_says_why(rds_only: Any
     assert not [call for call in writes(calls) if call.startswith("rds:") and "Subnet" not in call]
 
 
-def test_adopted_with_rds_adopt_existing(rds_only: Any, rds: Any, foreign_instance: dict):
-    run, _ = rds_only("-e", "rds_adopt_existing=true", "-e", "rds_wait_delay=1")
+def test_adopted_with_rds_adopt_existing_and_its_gp2_changed_in_place(rds_only: Any, rds: Any, foreign_instance: dict):
+    # rds_storage_type gp3: gp2 -> gp3 is one more field of the same in-place ModifyDBInstance.
+    run, calls = rds_only("-e", "rds_adopt_existing=true", "-e", "rds_storage_type=gp3", "-e", "rds_wait_delay=1")
     assert run.returncode == 0, run.stdout[-3000:]
     instance = rds.describe_db_instances(DBInstanceIdentifier=IDENTIFIER)["DBInstances"][0]
     assert instance["MasterUserSecret"]["SecretArn"]
     tags = {tag["Key"]: tag["Value"] for tag in instance["TagList"]}
     assert tags["managed-by"] == "flask_react.aws" and tags["app"] == "flask-react"
     assert instance["DBSubnetGroup"]["DBSubnetGroupName"] == "flask-react-db-subnet-group"
+    assert instance["StorageType"] == "gp3"
+    assert writes(calls).count("rds:ModifyDBInstance") == 1
 
 
 def test_once_adopted_it_is_ours_and_a_second_run_writes_nothing(rds_only: Any):
-    run, calls = rds_only()
+    run, calls = rds_only("-e", "rds_storage_type=gp3")
     assert run.returncode == 0, run.stdout[-3000:]
     assert recap(run.stdout)["changed"] == 0
     assert writes(calls) == []
-
-
-def test_gp2_to_gp3_is_an_in_place_change(rds_only: Any, rds: Any):
-    run, calls = rds_only("-e", "rds_storage_type=gp3", "-e", "rds_wait_delay=1")
-    assert run.returncode == 0, run.stdout[-3000:]
-    assert writes(calls) == ["rds:ModifyDBInstance"]
-    assert rds.describe_db_instances(DBInstanceIdentifier=IDENTIFIER)["DBInstances"][0]["StorageType"] == "gp3"
