@@ -66,7 +66,7 @@ def check_load_balancers(backend: EC2ContainerServiceBackend, load_balancers: li
 
 def image_exists(backend: EC2ContainerServiceBackend, image: str) -> bool:
     """True when an ECR image of this emulator exists (by tag or digest); images outside ECR count as pullable."""
-    host, _, rest = image.partition("/")
+    host, rest = (image.split("/", 1) + [""])[:2]
     if ".dkr.ecr." not in host or not rest:
         return True
     account, region = host.split(".")[0], host.split(".")[3]
@@ -74,7 +74,7 @@ def image_exists(backend: EC2ContainerServiceBackend, image: str) -> bool:
         name, digest = rest.split("@", 1)
         wanted = {"imageDigest": digest}
     else:
-        name, _, tag = rest.partition(":")
+        name, tag = (rest.split(":", 1) + ["latest"])[:2]
         wanted = {"imageTag": tag or "latest"}
     repository = ecr_backends[account][region].repositories.get(name)
     if repository is None:

@@ -125,7 +125,7 @@ def test_the_database_reaches_the_api_without_its_password(cold, aws):
 
 
 def test_second_run_changes_nothing_and_writes_nothing(cold, converge):
-    completed, calls, _ = converge(**APP)
+    completed, calls, _state = converge(**APP)
     assert recap(completed.stdout)["changed"] == 0, completed.stdout[-3000:]
     assert writes(calls) == []
 
@@ -161,7 +161,7 @@ def test_a_deploy_as_codebuild_runs_it_then_a_converge_keeps_the_image(cold, aws
     assert task_definition(aws, deployed)["containerDefinitions"][0]["image"] == image
 
     changed = dict(APP, app_services=[dict(s, memory=1024) if s["name"] == "api" else s for s in APP["app_services"]])
-    completed, calls, _ = converge(**changed)
+    completed, calls, _state = converge(**changed)
     after = described(aws)
     api = task_definition(aws, after["shop-api"])
     assert api["containerDefinitions"][0]["image"] == image, "Ansible never rolls back a deploy"
