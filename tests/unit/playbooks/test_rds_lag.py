@@ -99,11 +99,9 @@ def test_site_waits_for_creating_then_backing_up(lagging: Any):
     assert instance["DBInstances"][0]["DBInstanceStatus"] == "available"
 
 
-def test_network_teardown_right_after_delete_retries_where_the_stock_module_fails(lagging: Any):
+def test_network_teardown_right_after_delete_retries_the_subnet_group_and_waits_for_the_interface(lagging: Any):
     run, _ = lagging[1]("rds_network_teardown.yml", *POLL)
     assert run.returncode == 0, run.stdout[-3000:]
-    # Without the handling: the stock module alone fails.
-    assert "stock subnet group: InvalidDBSubnetGroupStateFault" in run.stdout
     # With it: the role retries the subnet group, waits for the interface, then deletes both.
     assert retrying(run.stdout, "Delete the DB subnet group, retrying while RDS still counts")
     assert retrying(run.stdout, "Wait until the database's network interfaces (RDSNetworkInterface)")
