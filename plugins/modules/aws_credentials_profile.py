@@ -67,6 +67,8 @@ path:
   sample: /home/me/.aws/credentials
 """
 
+import contextlib
+import fcntl
 import os
 import re
 import tempfile
@@ -115,6 +117,22 @@ def mask(text):
     return re.sub(r"(?m)^(\s*aws_secret_access_key\s*=\s*).*$", r"\1<hidden>", text)
 
 
+@contextlib.contextmanager
+def folder_lock(folder):
+    """Hold an exclusive lock on the folder while a file in it is read, edited and replaced.
+
+    Two environments of one run (forks) may write profiles to the same file at once; without
+    the lock one read-edit-replace would drop the other's profile, and with it a key AWS shows
+    once. The folder, not the file, is locked: the file is replaced by a rename.
+    """
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)
+
+
 def ensure_writable(module, path, folder):
     """Create the folder (0700) and an empty file (0600) if missing; fail unless both can be written."""
     changed = False
@@ -132,20 +150,42 @@ def ensure_writable(module, path, folder):
     if not os.path.exists(path):
         changed = True
         if not module.check_mode:
-            write(module, path, folder, "")
+            try:
+                # O_EXCL: a file another writer made meanwhile is kept as it is.
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass
+            except OSError as error:
+                module.fail_json(msg=f"Cannot create credentials file {path}: {error}", path=path)
     return changed
 
 
-def write(module, path, folder, text):
-    """Replace ``path`` with ``text`` atomically, mode 0600."""
+def replace(path, folder, text):
+    """Replace ``path`` with ``text`` atomically (a temporary file in the folder, then a rename), mode 0600."""
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".credentials-")
     try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".credentials-")
         with os.fdopen(handle, "w") as stream:
             stream.write(text)
         os.chmod(temporary, 0o600)
         os.replace(temporary, path)
-    except OSError as error:
-        module.fail_json(msg=f"Cannot write credentials file {path}: {error}", path=path)
+    except OSError:
+        os.unlink(temporary)
+        raise
+
+
+def update(path, folder, profile, values, check_mode):
+    """Set (or with ``values`` None remove) the profile under the folder's lock; returns (before, after, changed)."""
+    with folder_lock(folder):
+        try:
+            with open(path) as stream:
+                before = stream.read()
+        except FileNotFoundError:
+            before = ""
+        after = render(before, profile, values)
+        changed = after != before or (os.path.isfile(path) and (os.stat(path).st_mode & 0o777) != 0o600)
+        if changed and not check_mode:
+            replace(path, folder, after)
+    return before, after, changed
 
 
 def main():
@@ -173,27 +213,21 @@ def main():
     if state == "absent" and not os.path.isfile(path):
         module.exit_json(changed=False, path=path)
 
-    changed = ensure_writable(module, path, folder) if state == "present" else False
-    try:
-        with open(path) as stream:
-            before = stream.read()
-    except FileNotFoundError:
-        before = ""  # only in check mode, where ensure_writable created nothing
-    except OSError as error:
-        module.fail_json(msg=f"Cannot read credentials file {path}: {error}", path=path)
+    created = ensure_writable(module, path, folder) if state == "present" else False
     values = None
     if state == "present":
         values = {
             "aws_access_key_id": module.params["access_key_id"],
             "aws_secret_access_key": module.params["secret_access_key"],
         }
-    after = render(before, profile, values)
-    mode_wrong = os.path.isfile(path) and (os.stat(path).st_mode & 0o777) != 0o600
-    if after != before or mode_wrong:
-        changed = True
-        if not module.check_mode:
-            write(module, path, folder, after)
-    result = dict(changed=changed, path=path)
+    if os.path.isdir(folder):
+        try:
+            before, after, changed = update(path, folder, profile, values, module.check_mode)
+        except OSError as error:
+            module.fail_json(msg=f"Cannot write credentials file {path}: {error}", path=path)
+    else:  # check mode, folder not made yet
+        before, after, changed = "", render("", profile, values), True
+    result = dict(changed=changed or created, path=path)
     if module._diff:
         result["diff"] = {"before": mask(before), "after": mask(after), "before_header": path, "after_header": path}
     module.exit_json(**result)

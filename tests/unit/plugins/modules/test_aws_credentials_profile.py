@@ -1,8 +1,11 @@
 """aws_credentials_profile's INI edit: our profile in place, everything else kept byte for byte."""
 
 import configparser
+import multiprocessing
+import stat
 
-from ansible_collections.flask_react.aws.plugins.modules.aws_credentials_profile import mask, render
+import pytest
+from ansible_collections.flask_react.aws.plugins.modules.aws_credentials_profile import mask, render, update
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -68,3 +71,27 @@ def test_render_is_idempotent_and_keeps_every_other_profile(profiles, target):
     for name, key in profiles.items():
         if name != target:
             assert parsed[name]["aws_access_key_id"] == key
+
+
+def write_many(path, profile, start, count):
+    start.wait()
+    for number in range(count):
+        update(str(path), str(path.parent), profile, {**KEYS, "aws_access_key_id": f"AKIA{number}"}, False)
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_writers_of_one_file_at_once_lose_no_update(tmp_path, attempt):
+    """Environments of one run (forks) writing their profiles to one file at the same time
+    (without the folder lock, about half of these runs lose an update)."""
+    path, names = tmp_path / "credentials", ("alpha", "beta", "gamma")
+    start = multiprocessing.Barrier(len(names))
+    writers = [multiprocessing.Process(target=write_many, args=(path, name, start, 40)) for name in names]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    parsed = parse(path.read_text())
+    assert sorted(parsed.sections()) == sorted(names)
+    assert {parsed[name]["aws_access_key_id"] for name in names} == {"AKIA39"}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [child.name for child in tmp_path.iterdir()] == ["credentials"], "a temporary file was left"
