@@ -35,6 +35,12 @@ options:
     description: The C(flask_react.aws:owner) tag value of the rules this module may delete.
     type: str
     default: flask_react.aws
+  target_type:
+    description:
+      - The target type the group should have. Given, a group of this type is left alone (no write),
+        so the module can be asked about every group, in check mode too; omitted, the group is released.
+    type: str
+    choices: [instance, ip, lambda, alb]
   timeout:
     description: Seconds to keep retrying C(DeleteTargetGroup) while AWS reports the group in use.
     type: int
@@ -46,9 +52,10 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: Replace the users target group by an ip one (Fargate)
+- name: Release the users target group if it is not an ip one (Fargate)
   flask_react.aws.alb_target_group_release:
     name: flask-react-users-tg
+    target_type: ip
     timeout: 120
 
 - name: Then make it again with the new type
@@ -63,7 +70,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 target_group_arn:
-  description: ARN of the deleted group; empty when there was none.
+  description: ARN of the deleted group; empty when there was none, or it already had O(target_type).
   returned: always
   type: str
 detached_listeners:
@@ -162,6 +169,7 @@ def main():
         argument_spec=dict(
             name=dict(type="str", required=True),
             owner=dict(type="str", default="flask_react.aws"),
+            target_type=dict(type="str", choices=["instance", "ip", "lambda", "alb"]),
             timeout=dict(type="int", default=120),
         ),
         supports_check_mode=True,
@@ -171,7 +179,8 @@ def main():
     result = dict(changed=False, target_group_arn="", detached_listeners=[], deleted_rules=[], waited=0)
     try:
         group = find_group(client, name)
-        if group is None:
+        wanted = module.params["target_type"]
+        if group is None or (wanted and group.get("TargetType", "instance") == wanted):
             module.exit_json(**result)
         listeners, rules = users_of(client, group, module.params["owner"])
         result.update(

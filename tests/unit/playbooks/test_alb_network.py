@@ -86,8 +86,8 @@ def settings(recording_emulator: Any, vpc: dict[str, Any]) -> dict[str, Any]:
 def stack(recording_emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     state = tmp_path_factory.mktemp("state")
 
-    def run(**extra: Any) -> tuple[Any, list]:
-        done, calls = run_playbook(*recording_emulator, state, STACK, "-e", json.dumps(extra))
+    def run(*args: str, **extra: Any) -> tuple[Any, list]:
+        done, calls = run_playbook(*recording_emulator, state, STACK, *args, "-e", json.dumps(extra))
         assert done.returncode == 0, done.stdout[-3000:]
         return done, calls
 
@@ -144,6 +144,10 @@ def test_every_variable_changed_converges_in_the_vpcs_public_subnets(stack, sett
 def test_switching_to_ip_targets_replaces_the_groups_and_the_routes_follow(stack, settings, recording_emulator):
     port = recording_emulator[0]
     before = {group["TargetGroupName"]: arn for arn, group in elb_state(port, "shop-front")["groups"].items()}
+    checked, calls = stack("--check", **dict(settings, target_groups_target_type="ip"))
+    replaced = re.findall(r"changed: \[local\] => \(item=(shop-\w+-tg) -> ip\)", checked.stdout)
+    assert sorted(replaced) == sorted(before), "check mode names every group it would replace"
+    assert writes(calls) == [], "and writes nothing"
     stack(**dict(settings, target_groups_target_type="ip"))
     found = elb_state(port, "shop-front")
     groups = {group["TargetGroupName"]: group for group in found["groups"].values()}
