@@ -87,13 +87,3 @@ def test_a_dropped_service_is_named_then_purged_on_request(play, ecr):
     assert writes(calls) == ["ecr:DeleteRepository"]
     names = {repo["repositoryName"] for repo in ecr.describe_repositories()["repositories"]}
     assert "tagged-client" not in names and "tagged-users" in names
-
-
-def test_absent_deletes_them_and_a_second_teardown_does_nothing(play, ecr):
-    run, calls = play(ecr_repository_prefix="byalias", ecr_state="absent", ecr_force_delete=True)
-    assert run.returncode == 0, run.stdout[-3000:]
-    assert writes(calls) == ["ecr:DeleteRepository", "ecr:DeleteRepository"]
-    assert not [
-        repo for repo in ecr.describe_repositories()["repositories"] if repo["repositoryName"].startswith("byalias")
-    ]
-    assert settled(*play(ecr_repository_prefix="byalias", ecr_state="absent", ecr_force_delete=True))
