@@ -475,7 +475,7 @@ def _db_eni(backend: RDSBackend, db: DBInstance) -> None:
     subnets = list(getattr(group, "_subnets", None) or [])
     if not subnets:
         default_vpc = ec2.default_vpc
-        subnets = [s for s in ec2.get_all_subnets() if default_vpc and s.vpc_id == default_vpc.id][:1]
+        subnets = [s for s in ec2.describe_subnets() if default_vpc and s.vpc_id == default_vpc.id][:1]
     if subnets:
         db.__dict__["lag_eni"] = add_eni(ec2, subnets[0], db.vpc_security_group_ids, RDS_ENI_DESCRIPTION, "amazon-rds")
 
