@@ -127,7 +127,7 @@ def users_of(client, group, owner):
     """(listener ARNs whose default action forwards to ``group``, our rule ARNs forwarding to it)."""
     arn = group["TargetGroupArn"]
     listeners, rules, foreign = [], [], []
-    for balancer in group.get("LoadBalancerArns", []):
+    for balancer in sorted(set(group.get("LoadBalancerArns", []))):
         for listener in client.describe_listeners(aws_retry=True, LoadBalancerArn=balancer)["Listeners"]:
             if any(forwards_to(action, arn) for action in listener.get("DefaultActions", [])):
                 listeners.append(listener["ListenerArn"])
