@@ -155,3 +155,14 @@ def test_a_password_secret_kept_for_recovery_is_restored_and_used(role, aws):
     assert "DeletedDate" not in secrets.describe_secret(SecretId=secret_id)
     assert secrets.get_secret_value(SecretId=secret_id)["SecretString"] == "Kept-Password-1234"
     assert iam.get_login_profile(UserName="restore-admin")["LoginProfile"]
+
+
+def test_a_key_not_in_the_credentials_file_is_reported_and_not_doubled(role, aws):
+    """As a run interrupted right after CreateAccessKey leaves it: the run says so, makes no second key."""
+    iam = aws("iam")
+    iam.create_user(UserName="lost-admin")
+    key = iam.create_access_key(UserName="lost-admin")["AccessKey"]["AccessKeyId"]
+    run, calls = role("lost")
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert f"has access key {key} but profile lost-admin of" in " ".join(run.stdout.split())
+    assert "iam:CreateAccessKey" not in writes(calls) and [k["AccessKeyId"] for k in keys(aws, "lost")] == [key]
