@@ -183,6 +183,11 @@ iam_propagation_wait:
   returned: when state is present
   type: int
   sample: 0
+source_credentials_imported:
+  description: Whether the GitHub token was imported as the account's source credentials (or would be, in check mode).
+  returned: when state is present
+  type: bool
+  sample: false
 """
 
 try:
@@ -357,6 +362,7 @@ def main():
         changed_fields=changed_fields,
         webhook_action=action,
         iam_propagation_wait=waited,
+        source_credentials_imported=credentials_changed,
     )
     if module._diff:
         before = comparable(current) if current else {}
