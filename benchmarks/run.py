@@ -30,6 +30,26 @@ RESULTS = REPO / "benchmarks" / "results"
 CREATES = ("Create", "Put", "Import", "Attach", "Authorize", "Add")
 PLAYBOOKS = {"flask_react.aws": "playbooks/site.yml", "stock modules": "benchmarks/stock_playbook.yml"}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+TASK = re.compile(r"^TASK \[(.*)\]")
+FAILURE = re.compile(r"^(?:fatal|failed): \[[^]]+\].*?(?:\"msg\": \"|msg: )(.*)$")
+
+
+def failures(stdout: str) -> list[str]:
+    """``task: message`` of every failed task (ignored ones too), so the table says what broke."""
+    found, task = [], ""
+    lines = ANSI.sub("", stdout).splitlines()
+    for index, line in enumerate(lines):
+        header = TASK.match(line)
+        if header:
+            task = header.group(1)
+        elif line.startswith(("fatal: [", "failed: [")):
+            # The message is on the line (JSON callback) or under it (YAML callback).
+            window = " ".join(lines[index : index + 12])
+            message = FAILURE.match(window)
+            text = message.group(1) if message else line
+            text = re.sub(r"\s+", " ", text).lstrip("|-> ").strip()
+            found.append(f"{task}: {text[:160]}")
+    return found
 
 
 def run(playbook: str, port: int, record: Path, state: str, strategy: str) -> dict:
@@ -72,6 +92,7 @@ def run(playbook: str, port: int, record: Path, state: str, strategy: str) -> di
         "writes": len(calls) - reads,
         "modules": modules,
         "reads_by_service": reads_by_service,
+        "failures": failures(done.stdout),
         "created": sum(1 for c in calls if c["action"].startswith(CREATES) and c["status"][0].startswith("2")),
     }
 
@@ -105,6 +126,9 @@ def table(strategy: str, rows: list[tuple[str, str, dict]], latency_ms: int = 0)
             f"| {label} | {phase} | {r['seconds']:.1f} | {r['tasks']} | {r['modules']} | {r['changed']} "
             f"| {r['failed']} | {r['reads']} | {r['writes']} |"
         )
+    for label, phase, r in rows:
+        for failure in r["failures"]:
+            lines.append(f"- {label} {phase} failed: {failure}")
     ours = {phase: r for label, phase, r in rows if label == "flask_react.aws"}
     stock = {phase: r for label, phase, r in rows if label == "stock modules"}
     lines.append("")
