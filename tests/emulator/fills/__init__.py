@@ -1,6 +1,6 @@
 """Fills for what moto lacks or allows where AWS refuses. Each module has one ``install()``."""
 
-from tests.emulator.fills import codebuild, ecs, elbv2, iam, rds
+from tests.emulator.fills import codebuild, ecs, elbv2, iam, rds, secretsmanager
 
 _installed = False
 
@@ -15,4 +15,5 @@ def install() -> None:
     elbv2.install()
     iam.install()
     rds.install()
+    secretsmanager.install()
     _installed = True
