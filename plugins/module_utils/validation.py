@@ -61,7 +61,8 @@ def app_name_max(service_names=()):
 
 def known_regions():
     """Every region botocore knows, in every partition, from its bundled endpoint data (no network)."""
-    import botocore.session  # pylint: disable=import-outside-toplevel - only when checking a region
+    # Imported here, not at the top: only a region check needs it.
+    import botocore.session  # pylint: disable=import-outside-toplevel
 
     session = botocore.session.get_session()
     return {

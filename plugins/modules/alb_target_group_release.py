@@ -23,7 +23,7 @@ description:
     of a group; the delete is retried for up to O(timeout) seconds, with a warning saying how long
     it waited.
   - Why not M(community.aws.elb_target_group) - it never compares the target type of an existing
-    group (a changed O(target_type) is silently ignored), and with O(state=absent) it calls
+    group (a changed C(target_type) is silently ignored), and with C(state=absent) it calls
     C(DeleteTargetGroup) once, which AWS refuses while a listener uses the group.
   - Supports check mode.
 options:

@@ -3,7 +3,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.unit.emulator.test_fills import listener, path_condition  # noqa: F401 - the fixture
+from tests.unit.emulator.test_fills import listener, path_condition  # noqa: F401  # pylint: disable=unused-import
 
 pytestmark = pytest.mark.emulator
 

@@ -57,7 +57,7 @@ def test_a_new_load_balancer_is_awaited_until_active(lagging: Any) -> None:
 
 def test_the_naive_teardown_meets_both_errors(lagging: Any) -> None:
     """What the roles' handling is for: the stock modules, one after the other, fail on both."""
-    run, _ = lagging
+    run = lagging[0]
     done = run(NAIVE)
     assert "target group: ResourceInUse; security group: DependencyViolation" in done.stdout, done.stdout[-3000:]
 

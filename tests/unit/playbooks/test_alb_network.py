@@ -110,7 +110,7 @@ def elb_state(port: int, name: str) -> dict[str, Any]:
 
 
 def test_every_variable_changed_converges_in_the_vpcs_public_subnets(stack, settings, vpc, recording_emulator):
-    done, _ = stack(**settings)
+    done = stack(**settings)[0]
     # The debug line, as the YAML callback folds it.
     shown = re.search(r"msg: 'NETWORK (\{.*?\})'", done.stdout, re.DOTALL).group(1)
     network = json.loads(" ".join(shown.split()))

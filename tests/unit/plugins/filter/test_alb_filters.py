@@ -93,8 +93,8 @@ def test_no_subnets_names_alb_vpc_id():
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from("abc"), st.booleans()), min_size=1, max_size=9))
 def test_one_subnet_per_zone_and_never_a_private_one_for_internet_facing(layout):
-    subnets = [subnet(f"subnet-{index:02d}", f"us-west-1{zone}") for index, (zone, _) in enumerate(layout)]
-    public = [item["subnet_id"] for item, (_, is_public) in zip(subnets, layout, strict=True) if is_public]
+    subnets = [subnet(f"subnet-{index:02d}", f"us-west-1{zone}") for index, (zone, is_public) in enumerate(layout)]
+    public = [item["subnet_id"] for item, (zone, is_public) in zip(subnets, layout, strict=True) if is_public]
     table = {"associations": [{"subnet_id": name} for name in public], "routes": [{"gateway_id": "igw-9"}]}
     result = alb_network(subnets, [table])
     zones = [next(s["availability_zone"] for s in subnets if s["subnet_id"] == name) for name in result["subnets"]]
