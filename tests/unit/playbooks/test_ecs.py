@@ -52,7 +52,10 @@ def cold(converge):
 
 
 def described(aws, *names):
-    return {s["serviceName"]: s for s in aws("ecs").describe_services(cluster="shop-cluster", services=list(names or SERVICES))["services"]}
+    return {
+        s["serviceName"]: s
+        for s in aws("ecs").describe_services(cluster="shop-cluster", services=list(names or SERVICES))["services"]
+    }
 
 
 def task_definition(aws, service):
@@ -68,7 +71,9 @@ def test_cold_converge_runs_every_service_behind_its_target_group(cold, aws):
         service = services[f"shop-{name}"]
         group = groups[f"shop-{name}-tg"]
         assert group["TargetType"] == "ip"
-        assert service["loadBalancers"] == [{"targetGroupArn": group["TargetGroupArn"], "containerName": name, "containerPort": port}]
+        assert service["loadBalancers"] == [
+            {"targetGroupArn": group["TargetGroupArn"], "containerName": name, "containerPort": port}
+        ]
         assert service["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
         assert service["healthCheckGracePeriodSeconds"] == 60 and service["propagateTags"] == "SERVICE"
         assert service["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"] == [task_group["GroupId"]]
@@ -99,7 +104,12 @@ def test_roles_are_least_privilege(cold, aws):
     secrets = iam.get_role_policy(RoleName="shop-ecs-execution-role", PolicyName="shop-ecs-secrets")["PolicyDocument"]
     rds_secret = aws("rds").describe_db_instances()["DBInstances"][0]["MasterUserSecret"]["SecretArn"]
     assert secrets["Statement"] == [
-        {"Sid": "ReadTheServicesSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": [rds_secret]}
+        {
+            "Sid": "ReadTheServicesSecrets",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": [rds_secret],
+        }
     ]
     assert iam.list_attached_role_policies(RoleName="shop-ecs-task-role")["AttachedPolicies"] == []
     assert iam.list_role_policies(RoleName="shop-ecs-task-role")["PolicyNames"] == []
@@ -198,10 +208,26 @@ def test_a_deploy_the_circuit_breaker_rolls_back_fails_the_build(cold, aws, reco
     assert described(aws)["shop-web"]["taskDefinition"] == before
 
 
+def test_turning_ecs_off_gives_back_the_courses_setup(cold, converge, aws):
+    off = dict(APP, ecs_enabled=False)
+    off.pop("target_groups_target_type")
+    completed, _calls, state = converge(**off)
+    ecs = aws("ecs")
+    assert [c["status"] for c in ecs.describe_clusters(clusters=["shop-cluster"])["clusters"]] in ([], ["INACTIVE"])
+    assert {s["status"] for s in ecs.describe_services(cluster="shop-cluster", services=SERVICES)["services"]} <= {
+        "INACTIVE"
+    }
+    assert {g["TargetType"] for g in aws("elbv2").describe_target_groups()["TargetGroups"]} == {"instance"}
+    groups = [g["GroupName"] for g in aws("ec2").describe_security_groups()["SecurityGroups"]]
+    assert "shop-ecs-tasks-security-group" not in groups
+    assert json.loads((state / ".outputs" / "local.json").read_text())["ecs"] == {}
+    assert "ECS:       (off)" in completed.stdout
+
+
 def test_teardown_leaves_nothing_and_succeeds_twice(cold, playbook, aws):
     for attempt in (1, 2):
         completed, calls = playbook("teardown.yml", "-e", json.dumps(APP))
-        assert completed.returncode == 0, completed.stdout[-3000:]
+        assert completed.returncode == 0, f"teardown {attempt}: {completed.stdout[-3000:]}"
     assert writes(calls, succeeded_only=True) == [], "the second teardown found nothing to do"
     ecs = aws("ecs")
     assert [c for c in ecs.describe_clusters(clusters=["shop-cluster"])["clusters"] if c["status"] == "ACTIVE"] == []
