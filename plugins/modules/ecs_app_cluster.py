@@ -125,7 +125,8 @@ def present(module, client):
         if insights(cluster) != wanted_insights:
             changed = True
             if not module.check_mode:
-                client.update_cluster_settings(
+                # UpdateCluster takes the settings too (containerInsights is the only one).
+                client.update_cluster(
                     aws_retry=True, cluster=name, settings=[{"name": "containerInsights", "value": wanted_insights}]
                 )
         to_tag = tag_changes(params["tags"], cluster.get("tags"))

@@ -238,6 +238,12 @@ def image_exists(module, image):
     return True
 
 
+@AWSRetry.jittered_backoff()
+def active_revisions(client, family):
+    paginator = client.get_paginator("list_task_definitions")
+    return paginator.paginate(familyPrefix=family, status="ACTIVE").build_full_result()["taskDefinitionArns"]
+
+
 def ensure_tags(module, client, service):
     to_set = tag_changes(module.params["tags"], service.get("tags"))
     if to_set and not module.check_mode:
@@ -326,13 +332,8 @@ def absent(module, client):
             if time.time() > deadline:
                 module.fail_json(msg=f"ECS service {name} was not INACTIVE after {module.params['wait_timeout']}s")
             time.sleep(5)
-    paginator = client.get_paginator("list_task_definitions")
-    arns = [
-        arn
-        for page in paginator.paginate(familyPrefix=name, status="ACTIVE")
-        for arn in page["taskDefinitionArns"]
-        if family_of(arn) == name
-    ]
+    # familyPrefix matches other families too (flask-react-users2): keep this family's only.
+    arns = [arn for arn in active_revisions(client, name) if family_of(arn) == name]
     for arn in arns if not module.check_mode else []:
         client.deregister_task_definition(aws_retry=True, taskDefinition=arn)
     return dict(changed=changed or bool(arns), service={}, deregistered=arns)
