@@ -260,7 +260,7 @@ def present(module, client):
     registered = owned_task_definition(request) != owned_task_definition(current_td)
     if registered and not module.check_mode:
         tags = [{"key": k, "value": str(v)} for k, v in sorted((params["tags"] or {}).items())]
-        td_arn = client.register_task_definition(aws_retry=True, tags=tags or None, **_drop_none(request))[
+        td_arn = client.register_task_definition(aws_retry=True, **_drop_none(dict(request, tags=tags or None)))[
             "taskDefinition"
         ]["taskDefinitionArn"]
     elif registered:
@@ -281,8 +281,7 @@ def present(module, client):
                 cluster=cluster,
                 serviceName=name,
                 launchType="FARGATE",
-                tags=tags or None,
-                **_drop_none(dict(desired, loadBalancers=desired["loadBalancers"] or None)),
+                **_drop_none(dict(desired, tags=tags or None, loadBalancers=desired["loadBalancers"] or None)),
             )["service"]
         changes = desired
     else:

@@ -150,6 +150,7 @@ def test_a_changed_memory_registers_a_revision_and_keeps_the_deployed_image(aws,
 
 def test_a_missing_image_creates_the_service_with_no_task(aws, app):
     name, params = app
+    params = dict(params, tags=None)  # and no tags: none sent
     waiting = run(aws, ecs_app_service.present, dict(params, image=params["image"].replace(":v1", ":missing")))
     assert waiting["waiting_for_image"] and waiting["service"]["desired_count"] == 0
     assert not run(aws, ecs_app_service.present, dict(params, image=params["image"].replace(":v1", ":missing")))[
