@@ -1,0 +1,85 @@
+"""The plan's pure functions: which results are entries, how they merge, how the summary reads."""
+
+import pytest
+from ansible_collections.flask_react.aws.plugins.module_utils.plan import PlanError, entries, merge, summary
+from hypothesis import given
+from hypothesis import strategies as st
+
+ROLE = "AWS::IAM::Role"
+
+
+@pytest.mark.parametrize("result", [{"changed": False}, {"changed": True, "skipped": True}, {"skipped": True}, None])
+def test_no_change_no_entry(result):
+    assert entries(result, ROLE, "r") == []
+
+
+def test_create_update_delete():
+    assert entries({"changed": True}, ROLE, "r", created=True) == [{"type": ROLE, "name": "r", "action": "create"}]
+    assert entries({"changed": True}, ROLE, "r") == [{"type": ROLE, "name": "r", "action": "update"}]
+    assert entries({"changed": True}, ROLE, "r", created=True, state="absent")[0]["action"] == "delete"
+
+
+def test_actions_mapping_gives_one_entry_per_changed_resource():
+    result = {"changed": True, "actions": {"a": ["create", "tag"], "b": ["scanning"], "c": [], "d": ["delete"]}}
+    assert [(e["name"], e["action"]) for e in entries(result, "AWS::ECR::Repository")] == [
+        ("a", "create"),
+        ("b", "update"),
+        ("d", "delete"),
+    ]
+
+
+def test_looped_result_names_each_changed_item():
+    result = {"changed": True, "results": [{"changed": True}, {"changed": False}, {"skipped": True}]}
+    assert entries(result, "AWS::IAM::Policy", ["r/a", "r/b", "r/c"], state="absent") == [
+        {"type": "AWS::IAM::Policy", "name": "r/a", "action": "delete"}
+    ]
+    with pytest.raises(PlanError, match="2 names for 3 looped results"):
+        entries(result, "AWS::IAM::Policy", ["r/a", "r/b"])
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "message"),
+    [("IAM::Role", "r", "CloudFormation type"), (ROLE, "", "non-empty"), ("AWS::IAM", "r", "CloudFormation type")],
+)
+def test_bad_entries_fail_naming_the_rule(kind, name, message):
+    with pytest.raises(PlanError, match=message):
+        entries({"changed": True}, kind, name)
+
+
+def test_merge_keeps_one_entry_per_resource_create_over_update():
+    changes = [
+        {"type": "AWS::CodeBuild::Project", "name": "p", "action": "create"},
+        {"type": ROLE, "name": "r", "action": "update"},
+        {"type": "AWS::CodeBuild::Project", "name": "p", "action": "update"},
+        {"type": ROLE, "name": "r", "action": "delete"},
+    ]
+    assert merge(changes) == [
+        {"type": "AWS::CodeBuild::Project", "name": "p", "action": "create"},
+        {"type": ROLE, "name": "r", "action": "delete"},
+    ]
+    with pytest.raises(PlanError, match="action 'destroy'"):
+        merge([{"type": ROLE, "name": "r", "action": "destroy"}])
+
+
+def test_summary_reads_like_terraform():
+    assert summary("local", [{"type": ROLE, "name": "r", "action": "create"}]) == [
+        "Plan for local: 1 to create, 0 to update, 0 to delete",
+        "  + AWS::IAM::Role r (create)",
+    ]
+    assert summary("prod", []) == ["Plan for prod: 0 to create, 0 to update, 0 to delete"]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([ROLE, "AWS::ECR::Repository"]),
+            st.sampled_from("abc"),
+            st.sampled_from(["create", "update", "delete"]),
+        )
+    )
+)
+def test_merge_names_each_resource_once_and_counts_add_up(raw):
+    merged = merge([{"type": t, "name": n, "action": a} for t, n, a in raw])
+    assert len({(e["type"], e["name"]) for e in merged}) == len(merged) == len({(t, n) for t, n, _a in raw})
+    counts = summary("e", merged)[0]
+    assert sum(int(word) for word in counts.replace(",", "").split() if word.isdigit()) == len(merged)
