@@ -29,6 +29,7 @@ options:
     description:
       - The resource's name as the user knows it. Left out, taken from the result's C(actions).
       - For a looped task's result, the list of the items' names, in the loop's order.
+      - A list of names with another result gives one entry per name (resources one task changes together).
     type: raw
   created:
     description: The resource does not exist yet, so the change is a create (how a role knows depends on the module).

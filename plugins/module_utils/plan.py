@@ -43,7 +43,8 @@ def entries(result, resource_type, name=None, created=False, state="present"):
     ``created`` says the resource does not exist yet (how a role knows differs per module:
     the role computes it from the result, next to the task); ``state: absent`` plans a delete.
     A result with an ``actions`` mapping (name -> change kinds) gives one entry per name;
-    a looped result (``results``) with a list of names, one entry per changed item.
+    a looped result (``results``) with a list of names, one entry per changed item; another
+    result with a list of names, one entry per name.
     """
     if isinstance(result, dict) and isinstance(result.get("results"), list) and isinstance(name, list):
         if len(name) != len(result["results"]):
@@ -54,6 +55,8 @@ def entries(result, resource_type, name=None, created=False, state="present"):
         return found
     if not isinstance(result, dict) or result.get("skipped") or not result.get("changed"):
         return []
+    if isinstance(name, list):
+        return [entry for item_name in name for entry in entries(result, resource_type, item_name, created, state)]
     actions = result.get("actions")
     if name is None and isinstance(actions, dict):
         return [entry(resource_type, key, action_of_kinds(kinds)) for key, kinds in actions.items() if kinds]

@@ -91,6 +91,13 @@ password_generated:
   description: Whether a new password was generated and stored in the secret in this run.
   returned: always
   type: bool
+actions:
+  description:
+    - What was done (or would be, in check mode) to the C(secret) (C(create), C(restore), C(update)) and the
+      C(login_profile) (C(create), C(delete)); a key is missing when nothing was done to it.
+  returned: always
+  type: dict
+  sample: {secret: create, login_profile: create}
 """
 
 import time
@@ -206,16 +213,21 @@ def store_new_password(module, secrets, secret, policy):
 def ensure_present(module, iam, secrets):
     user_name, secret_name = module.params["user_name"], module.params["secret_name"]
     secret = describe_secret(secrets, secret_name)
-    result = {"changed": False, "login_profile": True, "password_generated": False}
+    result = {"changed": False, "login_profile": True, "password_generated": False, "actions": {}}
     if secret and secret.get("DeletedDate"):
         # Kept for recovery after a teardown: restore it, as community.aws.secretsmanager_secret does.
         result["changed"] = True
+        result["actions"]["secret"] = "restore"
         if module.check_mode:
             return dict(result, secret_arn=secret["ARN"])
         secrets.restore_secret(aws_retry=True, SecretId=secret["ARN"])
     if secret:
         result["secret_arn"] = secret["ARN"]
-        result["changed"] = ensure_secret_tags(module, secrets, secret)
+        if ensure_secret_tags(module, secrets, secret):
+            result["changed"] = True
+            result["actions"].setdefault("secret", "update")
+        # (A restored secret whose tags are in line is still a change.)
+        result["changed"] = result["changed"] or "secret" in result["actions"]
     if get_login_profile(iam, user_name):
         if not secret:
             module.warn(
@@ -226,6 +238,9 @@ def ensure_present(module, iam, secrets):
             )
         return result
 
+    result["actions"]["login_profile"] = "create"
+    if secret is None:
+        result["actions"]["secret"] = "create"
     if module.check_mode:
         return dict(result, changed=True, password_generated=secret is None)
     policy = password_policy(iam)
@@ -233,6 +248,8 @@ def ensure_present(module, iam, secrets):
     if broken:
         module.warn(f"The password in {secret_name} cannot be used ({'; '.join(broken)}): a new one replaces it.")
     result.update(changed=True, password_generated=password is None)
+    if password is None and secret is not None:
+        result["actions"].setdefault("secret", "update")
     if password is None:
         password, result["secret_arn"] = store_new_password(module, secrets, secret, policy)
     iam.create_login_profile(
@@ -246,10 +263,15 @@ def ensure_present(module, iam, secrets):
 
 def ensure_absent(module, iam):
     if not get_login_profile(iam, module.params["user_name"]):
-        return {"changed": False, "login_profile": False, "password_generated": False}
+        return {"changed": False, "login_profile": False, "password_generated": False, "actions": {}}
     if not module.check_mode:
         iam.delete_login_profile(aws_retry=True, UserName=module.params["user_name"])
-    return {"changed": True, "login_profile": False, "password_generated": False}
+    return {
+        "changed": True,
+        "login_profile": False,
+        "password_generated": False,
+        "actions": {"login_profile": "delete"},
+    }
 
 
 def main():

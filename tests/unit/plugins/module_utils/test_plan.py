@@ -83,3 +83,11 @@ def test_merge_names_each_resource_once_and_counts_add_up(raw):
     assert len({(e["type"], e["name"]) for e in merged}) == len(merged) == len({(t, n) for t, n, _a in raw})
     counts = summary("e", merged)[0]
     assert sum(int(word) for word in counts.replace(",", "").split() if word.isdigit()) == len(merged)
+
+
+def test_names_of_resources_one_task_changes_together():
+    assert entries({"changed": True}, "AWS::IAM::AccessKey", ["u/AKIA1", "u/AKIA2"], state="absent") == [
+        {"type": "AWS::IAM::AccessKey", "name": "u/AKIA1", "action": "delete"},
+        {"type": "AWS::IAM::AccessKey", "name": "u/AKIA2", "action": "delete"},
+    ]
+    assert entries({"changed": False}, "AWS::IAM::AccessKey", ["u/AKIA1"]) == []
