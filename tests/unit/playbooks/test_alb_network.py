@@ -48,7 +48,11 @@ def vpc(recording_emulator: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def settings(recording_emulator: Any, vpc: dict[str, Any]) -> dict[str, Any]:
-    """Every documented variable of the two roles (and the app's) away from its default."""
+    """Every documented variable of the two roles (and the app's) away from its default.
+
+    Left to other tests: alb_scheme internal and alb_subnet_ids, which choose other subnets than the
+    public pick this test checks (tests/unit/plugins/filter/test_alb_filters.py), and the states.
+    """
     acm = emulator_client(recording_emulator[0], "acm")
     certificate = acm.request_certificate(DomainName="shop.example.com", ValidationMethod="DNS")["CertificateArn"]
     return {
@@ -64,12 +68,13 @@ def settings(recording_emulator: Any, vpc: dict[str, Any]) -> dict[str, Any]:
         "alb_listener_port": 8080,
         "alb_certificate_arn": certificate,
         "alb_https_port": 8443,
-        "alb_ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "alb_ssl_policy": "ELBSecurityPolicy-TLS13-1-3-2021-06",
         "alb_domain_name": "shop.example.com",
         "alb_active_timeout": 120,
         "alb_security_group_delete_timeout": 300,
+        "alb_poll_interval": 2,
         "target_groups_target_type": "instance",
-        "target_groups_protocol": "HTTP",
+        "target_groups_protocol": "HTTPS",
         "target_groups_health_check_interval": 15,
         "target_groups_health_check_timeout": 4,
         "target_groups_healthy_threshold": 3,
@@ -79,6 +84,7 @@ def settings(recording_emulator: Any, vpc: dict[str, Any]) -> dict[str, Any]:
         "target_groups_purge_rules": True,
         "target_groups_purge": True,
         "target_groups_delete_timeout": 60,
+        "target_groups_poll_interval": 2,
     }
 
 
@@ -120,9 +126,11 @@ def test_every_variable_changed_converges_in_the_vpcs_public_subnets(stack, sett
     assert sorted(zone["SubnetId"] for zone in found["balancer"]["AvailabilityZones"]) == sorted(vpc["public"])
     assert set(found["listeners"]) == {8080, 8443}
     assert found["listeners"][8080]["DefaultActions"][0]["Type"] == "redirect"
+    assert found["listeners"][8443]["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-3-2021-06"
     groups = {group["TargetGroupName"]: group for group in found["groups"].values()}
     assert sorted(groups) == ["shop-admin-tg", "shop-api-tg", "shop-web-tg"]
     api = groups["shop-api-tg"]
+    assert (api["Protocol"], api["HealthCheckProtocol"]) == ("HTTPS", "HTTPS")
     assert (api["Port"], api["TargetType"], api["HealthCheckPath"], api["HealthCheckIntervalSeconds"]) == (
         8000,
         "instance",
