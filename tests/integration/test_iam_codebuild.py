@@ -64,6 +64,7 @@ def test_build_role_pushes_to_the_apps_repositories_and_writes_its_own_logs_only
     assert sorted(iam.list_role_policies(RoleName=n["role"])["PolicyNames"]) == [
         f"{n['project']}-ecr",
         f"{n['project']}-logs",
+        f"{app['app_name']}-ecs-deploy",  # the ecs role's deploy rights (ecs_enabled, the default)
     ]
     logs = iam.get_role_policy(RoleName=n["role"], PolicyName=f"{n['project']}-logs")["PolicyDocument"]
     (statement,) = logs["Statement"]
