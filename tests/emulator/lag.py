@@ -17,8 +17,8 @@ and the issue #13 table) and lasts one window of ``--aws-lag`` seconds:
     DeleteDBSubnetGroup of its group fails (``InvalidDBSubnetGroupStateFault``), and its
     network interface lingers one more window after it is gone.
 ``rds-create``
-    A new DB instance is ``creating`` then ``backing-up`` over the window, then
-    ``available``; ModifyDBInstance before then fails (``InvalidDBInstanceState``).
+    A new DB instance is ``creating`` (no ``Endpoint`` yet) then ``backing-up`` over the
+    window, then ``available``; ModifyDBInstance before then fails (``InvalidDBInstanceState``).
 ``alb-provisioning``
     A new ALB is ``provisioning`` for the window, then ``active``.
 
@@ -468,6 +468,15 @@ def _set_db_status(self: DBInstance, value: str) -> None:
     self.__dict__["lag_status"] = value
 
 
+def _db_endpoint(original: Any) -> Any:
+    """AWS gives a DB instance its address once it is no longer ``creating``: no Endpoint before."""
+
+    def endpoint(self: DBInstance) -> dict[str, Any] | None:
+        return None if self.status == "creating" else original.fget(self)
+
+    return property(endpoint)
+
+
 def _db_eni(backend: RDSBackend, db: DBInstance) -> None:
     """The network interface AWS gives a DB instance, in the first subnet of its subnet group."""
     ec2 = ec2_backends[backend.account_id][backend.region_name]
@@ -484,6 +493,7 @@ def _install_rds() -> None:
     create, delete, modify = RDSBackend.create_db_instance, RDSBackend.delete_db_instance, RDSBackend.modify_db_instance
     delete_subnet_group = RDSBackend.delete_subnet_group
     DBInstance.status = property(_db_status, _set_db_status)  # type: ignore[assignment]
+    DBInstance.endpoint = _db_endpoint(DBInstance.endpoint)  # type: ignore[method-assign]
 
     def create_db_instance(self: RDSBackend, db_kwargs: dict[str, Any]) -> DBInstance:
         db = create(self, db_kwargs)

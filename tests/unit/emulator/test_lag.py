@@ -237,7 +237,8 @@ def test_rds_create_goes_creating_backing_up_available_and_refuses_modify_before
     rds = lagged("rds")
     db_id, _subnet_group, _group = make_db(lagged)
     started = time.monotonic()
-    assert db_status(rds, db_id) == "creating"
+    (creating,) = rds.describe_db_instances(DBInstanceIdentifier=db_id)["DBInstances"]
+    assert creating["DBInstanceStatus"] == "creating" and "Endpoint" not in creating
     assert error(rds.modify_db_instance, DBInstanceIdentifier=db_id, AllocatedStorage=30, ApplyImmediately=True) == (
         "InvalidDBInstanceState",
         "Database instance is not in available state.",
@@ -245,7 +246,8 @@ def test_rds_create_goes_creating_backing_up_available_and_refuses_modify_before
     time.sleep(max(0.0, started + WINDOW * 0.6 - time.monotonic()))
     assert db_status(rds, db_id) == "backing-up"
     after_window(started)
-    assert db_status(rds, db_id) == "available"
+    (available,) = rds.describe_db_instances(DBInstanceIdentifier=db_id)["DBInstances"]
+    assert available["DBInstanceStatus"] == "available" and available["Endpoint"]["Port"] == 5432
     rds.modify_db_instance(DBInstanceIdentifier=db_id, AllocatedStorage=30, ApplyImmediately=True)
 
 
