@@ -123,12 +123,22 @@ def find_group(client, name):
         raise
 
 
+def listeners_of(client, balancer):
+    """The listeners of ``balancer``; none when it is gone (a group can still name a load balancer being deleted)."""
+    try:
+        return client.describe_listeners(aws_retry=True, LoadBalancerArn=balancer)["Listeners"]
+    except botocore.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] == "LoadBalancerNotFound":
+            return []
+        raise
+
+
 def users_of(client, group, owner):
     """(listener ARNs whose default action forwards to ``group``, our rule ARNs forwarding to it)."""
     arn = group["TargetGroupArn"]
     listeners, rules, foreign = [], [], []
     for balancer in sorted(set(group.get("LoadBalancerArns", []))):
-        for listener in client.describe_listeners(aws_retry=True, LoadBalancerArn=balancer)["Listeners"]:
+        for listener in listeners_of(client, balancer):
             if any(forwards_to(action, arn) for action in listener.get("DefaultActions", [])):
                 listeners.append(listener["ListenerArn"])
             found = client.describe_rules(aws_retry=True, ListenerArn=listener["ListenerArn"])["Rules"]

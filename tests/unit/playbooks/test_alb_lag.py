@@ -3,7 +3,8 @@
 One emulator plays back, for 4 s each: a new load balancer ``provisioning`` (6), its network
 interfaces lingering after its delete and holding its security group (2), and a target group
 ``ResourceInUse`` after the rule, listener or load balancer that used it went (3). The naive
-teardown shows each error the roles handle; the roles' runs show the named waits and retries.
+teardown shows each error the roles handle; the roles' runs show the named waits and retries,
+and a changed target type waits for the old group to be free.
 """
 
 from __future__ import annotations
@@ -75,6 +76,17 @@ def test_dropping_a_service_with_purge_retries_its_group_while_in_use(lagging: A
         group["TargetGroupName"] for group in emulator_client(port, "elbv2").describe_target_groups()["TargetGroups"]
     }
     assert names == {"flask-react-client-tg", "flask-react-users-tg"}
+
+
+def test_a_changed_target_type_waits_until_the_old_group_is_free(lagging: Any) -> None:
+    """alb_target_group_release deletes the users group right after its rules: ResourceInUse, retried."""
+    run, port = lagging
+    done = run(STACK, app_services=SERVICES, target_groups_target_type="instance")
+    assert done.returncode == 0, done.stdout[-3000:]
+    shown = " ".join(done.stderr.split())  # Ansible prints module warnings on stderr
+    assert "for AWS to stop reporting target group flask-react-users-tg in use" in shown, done.stderr[-3000:]
+    groups = emulator_client(port, "elbv2").describe_target_groups()["TargetGroups"]
+    assert {group["TargetType"] for group in groups} == {"instance"}
 
 
 def test_teardown_waits_for_the_interfaces_and_retries_the_groups_in_use(lagging: Any) -> None:
