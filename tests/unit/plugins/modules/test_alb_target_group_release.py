@@ -75,3 +75,11 @@ def test_a_rule_someone_else_owns_stops_the_release_before_any_write(stack):
 def test_a_missing_group_is_none(stack):
     elb = stack[0]
     assert find_group(Retrying(elb), "no-such-tg") is None
+
+
+def test_a_load_balancer_gone_since_has_no_listeners(stack):
+    elb, name, listener = stack[:3]
+    balancer = elb.describe_listeners(ListenerArns=[listener])["Listeners"][0]["LoadBalancerArn"]
+    elb.delete_load_balancer(LoadBalancerArn=balancer)
+    group = dict(find_group(Retrying(elb), name), LoadBalancerArns=[balancer])  # as a group may still name it
+    assert users_of(Retrying(elb), group, "flask_react.aws") == ([], [])
