@@ -88,3 +88,57 @@ def summary(environment, changes):
     )
     signs = {"create": "+", "update": "~", "delete": "-"}
     return [head] + [f"  {signs[c['action']]} {c['type']} {c['name']} ({c['action']})" for c in changes]
+
+
+# What community.aws.elb_target_group modifies on an existing group (ModifyTargetGroup), and so
+# all a run can change: the health check. Port, protocol and VPC it never changes (AWS cannot).
+TARGET_GROUP_HEALTH_CHECK = (
+    "health_check_protocol",
+    "health_check_interval_seconds",
+    "health_check_timeout_seconds",
+    "healthy_threshold_count",
+    "unhealthy_threshold_count",
+)
+
+
+def target_group_differences(current, desired):
+    """The settings of one existing target group (elb_target_group_info's shape) a run would change.
+
+    ``desired`` holds the same keys, plus ``success_codes`` (the matcher) and ``tags``; a key left
+    out is left alone. Compared as elb_target_group compares them: the path and matcher only for
+    HTTP(S) health checks, the matcher's codes as a set, tags purged. A changed ``target_type``
+    means the group is replaced (flask_react.aws.alb_target_group_release).
+    """
+    found = [
+        key
+        for key in TARGET_GROUP_HEALTH_CHECK
+        if desired.get(key) is not None and str(current.get(key)) != str(desired[key])
+    ]
+    if current.get("health_check_protocol") in ("HTTP", "HTTPS"):
+        if (
+            desired.get("health_check_path") is not None
+            and current.get("health_check_path") != desired["health_check_path"]
+        ):
+            found.append("health_check_path")
+        codes = desired.get("success_codes")
+        now = (current.get("matcher") or {}).get("http_code", "")
+        if codes is not None and set(str(codes).split(",")) != set(now.split(",")):
+            found.append("success_codes")
+    if desired.get("tags") is not None and {k: str(v) for k, v in desired["tags"].items()} != current.get("tags", {}):
+        found.append("tags")
+    if desired.get("target_type") is not None and current.get("target_type") != desired["target_type"]:
+        found.append("target_type")
+    return found
+
+
+def target_group_entries(current_groups, desired_groups):
+    """Plan entries of the target groups: create what is missing, update what differs."""
+    by_name = {group["target_group_name"]: group for group in current_groups or []}
+    planned = []
+    for desired in desired_groups:
+        current = by_name.get(desired["name"])
+        if current is None:
+            planned.append(entry("AWS::ElasticLoadBalancingV2::TargetGroup", desired["name"], "create"))
+        elif target_group_differences(current, desired):
+            planned.append(entry("AWS::ElasticLoadBalancingV2::TargetGroup", desired["name"], "update"))
+    return planned

@@ -1,7 +1,14 @@
 """The plan's pure functions: which results are entries, how they merge, how the summary reads."""
 
 import pytest
-from ansible_collections.flask_react.aws.plugins.module_utils.plan import PlanError, entries, merge, summary
+from ansible_collections.flask_react.aws.plugins.module_utils.plan import (
+    PlanError,
+    entries,
+    merge,
+    summary,
+    target_group_differences,
+    target_group_entries,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -91,3 +98,57 @@ def test_names_of_resources_one_task_changes_together():
         {"type": "AWS::IAM::AccessKey", "name": "u/AKIA2", "action": "delete"},
     ]
     assert entries({"changed": False}, "AWS::IAM::AccessKey", ["u/AKIA1"]) == []
+
+
+CURRENT_TG = {
+    "target_group_name": "app-users-tg",
+    "health_check_protocol": "HTTP",
+    "health_check_path": "/ping",
+    "health_check_interval_seconds": 30,
+    "health_check_timeout_seconds": 5,
+    "healthy_threshold_count": 5,
+    "unhealthy_threshold_count": 2,
+    "matcher": {"http_code": "200,302"},
+    "target_type": "ip",
+    "tags": {"app": "app"},
+}
+DESIRED_TG = {
+    "name": "app-users-tg",
+    "health_check_protocol": "HTTP",
+    "health_check_path": "/ping",
+    "health_check_interval_seconds": "30",
+    "health_check_timeout_seconds": 5,
+    "healthy_threshold_count": 5,
+    "unhealthy_threshold_count": 2,
+    "success_codes": "302,200",
+    "target_type": "ip",
+    "tags": {"app": "app"},
+}
+
+
+def test_target_group_as_aws_returns_it_is_no_difference():
+    assert target_group_differences(CURRENT_TG, DESIRED_TG) == []
+    assert target_group_entries([CURRENT_TG], [DESIRED_TG]) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("health_check_path", "/health"),
+        ("health_check_interval_seconds", 10),
+        ("success_codes", "200"),
+        ("tags", {"app": "other"}),
+        ("target_type", "instance"),
+    ],
+)
+def test_each_changed_setting_is_a_difference(key, value):
+    assert target_group_differences(CURRENT_TG, dict(DESIRED_TG, **{key: value})) == [key]
+    assert target_group_entries([CURRENT_TG], [dict(DESIRED_TG, **{key: value})])[0]["action"] == "update"
+
+
+def test_missing_group_is_a_create_and_path_ignored_for_tcp_checks():
+    assert target_group_entries([], [DESIRED_TG]) == [
+        {"type": "AWS::ElasticLoadBalancingV2::TargetGroup", "name": "app-users-tg", "action": "create"}
+    ]
+    tcp = dict(CURRENT_TG, health_check_protocol="TCP")
+    assert target_group_differences(tcp, dict(DESIRED_TG, health_check_protocol="TCP", health_check_path="/x")) == []
