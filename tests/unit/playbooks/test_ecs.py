@@ -99,6 +99,10 @@ def test_cold_converge_runs_every_service_behind_its_target_group(cold, aws):
     rules = task_group["IpPermissions"]
     assert sorted(r["FromPort"] for r in rules) == [80, 5000, 8080]
     assert all(r["UserIdGroupPairs"][0]["GroupId"] == alb_group["GroupId"] and not r["IpRanges"] for r in rules)
+    # The database admits the tasks (not the load balancer, which never talks to it).
+    database = aws("ec2").describe_security_groups(GroupNames=["shop-db-security-group"])["SecurityGroups"][0]
+    admitted = {pair["GroupId"] for rule in database["IpPermissions"] for pair in rule["UserIdGroupPairs"]}
+    assert admitted == {task_group["GroupId"]}
     logs = aws("logs").describe_log_groups(logGroupNamePrefix="/ecs/shop-")["logGroups"]
     assert {g["logGroupName"]: g.get("retentionInDays") for g in logs} == {f"/ecs/{s}": 30 for s in SERVICES}
     outputs = json.loads((cold[2] / ".outputs" / "local.json").read_text())
