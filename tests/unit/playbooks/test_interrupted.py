@@ -2,8 +2,9 @@
 teardown.yml stopped part-way leaves nothing after the next run.
 
 The interruption is a Ctrl-C (SIGINT to ansible-playbook's process group, as a terminal sends it),
-on an emulator playing back AWS's lags, so the stop lands while AWS is still busy. These runs are
-also the local inventory's lagged converge: the resumed site.yml is followed by a no-op run.
+on an emulator playing back AWS's lags, so the stop lands while AWS is still busy. The local
+inventory's uninterrupted lagged runs (cold, idempotence, a no-op with no write call, teardown)
+are the molecule default scenario's.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 from tests.conftest import REPO
 from tests.emulator import ctl
 from tests.emulator.client import emulator_client
-from tests.unit.playbooks.conftest import ANSI, recap, run_playbook, start_emulator, writes
+from tests.unit.playbooks.conftest import ANSI, run_playbook, start_emulator
 from tests.unit.playbooks.lag import LAG, POLL, leftovers
 
 EXTRA = ("-e", json.dumps(POLL))
@@ -111,8 +112,6 @@ def test_site_interrupted_after_the_load_balancer_converges_on_the_next_run(lagg
 
     completed, _calls = run_playbook(port, record, state, "site.yml", *EXTRA)
     assert completed.returncode == 0, completed.stdout[-4000:]
-    again, calls = run_playbook(port, record, state, "site.yml", *EXTRA)
-    assert recap(again.stdout)["changed"] == 0 and writes(calls) == [], again.stdout[-4000:]
     rules = path_rules(port, lb["LoadBalancerArn"])
     paths = {v for r in rules for c in r["Conditions"] for v in c.get("PathPatternConfig", {}).get("Values", [])}
     assert {"/users*", "/ping"} <= paths, rules
