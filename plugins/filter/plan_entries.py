@@ -57,12 +57,13 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.flask_react.aws.plugins.module_utils.plan import PlanError, entries
 
 
 def plan_entries(result, resource_type, name=None, created=False, state="present"):
     try:
-        return entries(result, resource_type, name, bool(created), state)
+        return entries(result, resource_type, name, boolean(created, strict=False), state)
     except PlanError as error:
         raise AnsibleFilterError(f"plan_entries: {error}") from error
 

@@ -22,20 +22,29 @@ options:
     type: list
     elements: dict
     required: true
-  desired:
+  services:
     description:
-      - The desired groups - C(name), and any of C(health_check_protocol), C(health_check_path),
-        C(health_check_interval_seconds), C(health_check_timeout_seconds), C(healthy_threshold_count),
-        C(unhealthy_threshold_count), C(success_codes), C(target_type), C(tags); a key left out is left alone.
+      - The services (C(app_services)); each has the group C(<app_name>-<name>-tg) with its C(health_check_path).
     type: list
     elements: dict
     required: true
+  app_name:
+    description: The app's name, the groups' prefix.
+    type: str
+    required: true
+  settings:
+    description:
+      - What every group has - any of C(health_check_protocol), C(health_check_interval_seconds),
+        C(health_check_timeout_seconds), C(healthy_threshold_count), C(unhealthy_threshold_count),
+        C(success_codes), C(target_type), C(tags); a key left out is left alone.
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
 - name: Plan the target groups
   ansible.builtin.debug:
-    msg: "{{ [] | flask_react.aws.target_group_plan(desired=[{'name': 'flask-react-users-tg'}]) }}"
+    msg: "{{ [] | flask_react.aws.target_group_plan(services=[{'name': 'users'}], app_name='flask-react') }}"
   # => [{"type": "AWS::ElasticLoadBalancingV2::TargetGroup", "name": "flask-react-users-tg", "action": "create"}]
 """
 
@@ -50,8 +59,16 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.flask_react.aws.plugins.module_utils.plan import PlanError, target_group_entries
 
 
-def target_group_plan(current, desired):
+def target_group_plan(current, services, app_name, settings=None):
     try:
+        desired = [
+            dict(
+                settings or {},
+                name=f"{app_name}-{service['name']}-tg",
+                health_check_path=service.get("health_check_path", "/"),
+            )
+            for service in services
+        ]
         return target_group_entries(current, desired)
     except (PlanError, KeyError) as error:
         raise AnsibleFilterError(f"target_group_plan: {error}") from error

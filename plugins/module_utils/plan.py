@@ -142,3 +142,22 @@ def target_group_entries(current_groups, desired_groups):
         elif target_group_differences(current, desired):
             planned.append(entry("AWS::ElasticLoadBalancingV2::TargetGroup", desired["name"], "update"))
     return planned
+
+
+def rule_entries(operations, listener):
+    """Plan entries of flask_react.aws.alb_listener_rules' ``operations``, each rule named by its
+    listener and paths (``flask-react-alb:80 /users*,/ping,/auth*``); a deleted rule, whose paths
+    the module does not return, by its listener and ID."""
+    kind = "AWS::ElasticLoadBalancingV2::ListenerRule"
+    planned = [entry(kind, f"{listener} {','.join(rule['paths'])}", "create") for rule in operations.get("create", [])]
+    planned += [entry(kind, f"{listener} {','.join(rule['paths'])}", "update") for rule in operations.get("modify", [])]
+    modified = {rule["arn"] for rule in operations.get("modify", [])}
+    planned += [
+        entry(kind, f"{listener} rule {rule['arn'].rsplit('/', 1)[-1]}", "update")
+        for rule in operations.get("set_priorities", [])
+        if rule["arn"] not in modified
+    ]
+    planned += [
+        entry(kind, f"{listener} rule {arn.rsplit('/', 1)[-1]}", "delete") for arn in operations.get("delete", [])
+    ]
+    return planned

@@ -34,7 +34,10 @@ description:
     and the rules of all the load balancer's listeners within the account's quota per load
     balancer (C(rules-per-application-load-balancer) from C(DescribeAccountLimits), 100 unless
     raised; read only when rules are to be created).
-  - Supports check mode (returns exactly the operations it would run) and diff mode.
+  - Supports check mode (returns exactly the operations it would run) and diff mode. In check mode,
+    before the load balancer (named by O(load_balancer_name)) or its listener exists, every rule is
+    planned as a create, and a target group not made yet is planned by its name (a run makes the
+    groups before the rules), so a plan names the rules a run would make.
 options:
   listener_arn:
     description: ARN of the listener. Give this, or O(load_balancer_name) and O(port).
@@ -232,14 +235,21 @@ def find_listener(client, params):
     return listener, balancer
 
 
-def resolve_target_groups(client, entries, vpc_id):
-    """Map each entry's target_group (name or ARN) to an ARN, checking each can take ALB traffic."""
+def resolve_target_groups(client, entries, vpc_id, check_mode=False):
+    """Map each entry's target_group (name or ARN) to an ARN, checking each can take ALB traffic.
+
+    In check mode a group named but not made yet maps to its name (it would be made first).
+    """
     wanted = sorted({entry["target_group"] for entry in entries})
     arns = [name for name in wanted if name.startswith("arn:")]
     names = [name for name in wanted if not name.startswith("arn:")]
     found = []
     try:
-        if names:
+        if names and check_mode:
+            # One missing name fails the whole DescribeTargetGroups: read them all, plan the missing.
+            every = _paginate(client, "describe_target_groups", "TargetGroups")
+            found += [group for group in every if group["TargetGroupName"] in names]
+        elif names:
             found += client.describe_target_groups(aws_retry=True, Names=names)["TargetGroups"]
         if arns:
             found += client.describe_target_groups(aws_retry=True, TargetGroupArns=arns)["TargetGroups"]
@@ -250,7 +260,8 @@ def resolve_target_groups(client, entries, vpc_id):
     mapping = {}
     for group in found:
         label = group["TargetGroupName"]
-        if group.get("TargetType") != "lambda" and group.get("VpcId") != vpc_id:
+        # (No VPC to compare with only in check mode, before the load balancer exists.)
+        if group.get("TargetType") != "lambda" and vpc_id and group.get("VpcId") != vpc_id:
             raise ListenerRulesError(
                 f"rules: target group {label!r} is in VPC {group.get('VpcId')}, not the load balancer's {vpc_id}"
             )
@@ -261,7 +272,10 @@ def resolve_target_groups(client, entries, vpc_id):
         mapping[group["TargetGroupName"]] = group["TargetGroupArn"]
         mapping[group["TargetGroupArn"]] = group["TargetGroupArn"]
     missing = [name for name in wanted if name not in mapping]
-    if missing:
+    if missing and check_mode and not any(name.startswith("arn:") for name in missing):
+        # A run makes the services' target groups before their rules: plan with their names.
+        mapping.update({name: name for name in missing})
+    elif missing:
         raise ListenerRulesError(f"rules: target group(s) {', '.join(missing)} do not exist")
     return mapping
 
@@ -427,13 +441,19 @@ def main():
             # Removing rules from a listener that is already gone is done.
             if params["state"] == "absent" and _is_not_found(error):
                 module.exit_json(changed=False, listener_arn=params["listener_arn"], rules=[], operations=EMPTY)
-            raise
-        target_groups = resolve_target_groups(client, entries, balancer.get("VpcId")) if entries else {}
-        current = current_rules(client, listener["ListenerArn"], params["owner"])
+            # In check mode before the load balancer exists: a run would make it, then every rule.
+            if module.check_mode and params["load_balancer_name"] and _is_not_found(error):
+                listener, balancer = {"ListenerArn": None}, {}
+            else:
+                raise
+        target_groups = (
+            resolve_target_groups(client, entries, balancer.get("VpcId"), module.check_mode) if entries else {}
+        )
+        current = current_rules(client, listener["ListenerArn"], params["owner"]) if listener["ListenerArn"] else []
         desired = desired_rules(entries, target_groups)
         options = (params["priority_start"], params["priority_step"], params["purge_rules"])
         operations = plan(desired, current, *options, rules_limit=None)
-        if operations["create"]:
+        if operations["create"] and listener["ListenerArn"]:
             # New rules count against the account's quota for the whole load balancer.
             limit, others = rules_quota(client, balancer, listener["ListenerArn"])
             operations = plan(desired, current, *options, rules_limit=limit, others=others)

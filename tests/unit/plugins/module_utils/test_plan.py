@@ -5,6 +5,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.plan import (
     PlanError,
     entries,
     merge,
+    rule_entries,
     summary,
     target_group_differences,
     target_group_entries,
@@ -152,3 +153,19 @@ def test_missing_group_is_a_create_and_path_ignored_for_tcp_checks():
     ]
     tcp = dict(CURRENT_TG, health_check_protocol="TCP")
     assert target_group_differences(tcp, dict(DESIRED_TG, health_check_protocol="TCP", health_check_path="/x")) == []
+
+
+def test_rules_named_by_listener_and_paths():
+    arn = "arn:aws:elasticloadbalancing:us-west-1:1:listener-rule/app/a/1/2/r9"
+    operations = {
+        "create": [{"priority": 10, "paths": ["/users*", "/ping"], "target_group_arn": "t"}],
+        "modify": [{"arn": arn, "paths": ["/admin*"], "target_group_arn": "t"}],
+        "set_priorities": [{"arn": arn, "priority": 20}, {"arn": arn + "0", "priority": 30}],
+        "delete": [arn + "1"],
+    }
+    assert [(e["name"], e["action"]) for e in rule_entries(operations, "a:80")] == [
+        ("a:80 /users*,/ping", "create"),
+        ("a:80 /admin*", "update"),
+        ("a:80 rule r90", "update"),
+        ("a:80 rule r91", "delete"),
+    ]
