@@ -53,15 +53,18 @@ demo: venv ## Start the emulator, run site.yml against it, show what was made, s
 test: venv lint sanity unit molecule ## Lint, ansible-test sanity, unit tests and the molecule scenarios (what CI runs)
 
 lint: venv ## ruff, yamllint, ansible-lint
-	ruff check plugins tests benchmarks tools
+	ruff check plugins tests benchmarks tools ci
 	yamllint --strict .
 	ansible-lint
 
 sanity: venv ## ansible-test sanity on a copy laid out as ansible_collections/flask_react/aws
 	tools/sanity/run.sh
 
-unit: venv ## pytest: filters, planners, modules, emulator fills
-	pytest
+# Playbook tests wait on subprocesses and on the emulator's lag windows: three workers keep both
+# cores busy; one test file per worker keeps each file's module-scoped emulator and converges.
+PYTEST_WORKERS ?= 3
+unit: venv ## pytest: filters, planners, modules, emulator fills, playbooks against the emulator
+	pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
 molecule: venv ## The molecule scenarios against the emulator
 	@for s in $(MOLECULE_SCENARIOS); do molecule test -s $$s || exit $$?; done

@@ -63,14 +63,21 @@ def interrupt(port: int, state: Path, playbook: str, stop_at: Any) -> list[str]:
     for raw in process.stdout:
         line = ANSI.sub("", raw)
         seen.append(line)
-        if not stopped and stop_at(line, seen):
+        if stop_at(line, seen):
             os.killpg(process.pid, signal.SIGINT)
             stopped = True
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+            break
+    # Stop reading line by line: a run that hangs on Ctrl-C (mitogen's workers can) would keep the
+    # pipe open for ever. A second Ctrl-C is what a person at the terminal does next, then kill.
+    for sig, grace in ((signal.SIGINT, 20), (signal.SIGKILL, 30)):
+        try:
+            rest = process.communicate(timeout=grace)[0]
+            break
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, sig)
+    else:
+        rest = process.communicate()[0]
+    seen.extend(ANSI.sub("", line) for line in (rest or "").splitlines(keepends=True))
     assert stopped, "the run ended before the point to interrupt it:\n" + "".join(seen[-60:])
     assert process.returncode != 0, "".join(seen[-60:])
     return seen
