@@ -85,6 +85,6 @@ def test_get_random_password_can_satisfy_the_policy_with_iams_symbols_only(aws):
 def test_get_random_password_places_the_required_characters_anywhere(aws):
     """moto puts them last in a fixed order (lower, upper, digit, punctuation); AWS does not."""
     client = aws("secretsmanager")
-    passwords = [client.get_random_password(PasswordLength=8)["RandomPassword"] for _ in range(20)]
+    passwords = [client.get_random_password(PasswordLength=8)["RandomPassword"] for _attempt in range(20)]
     assert all(len(password) == 8 for password in passwords)
     assert not all(password[-1] in string.punctuation and password[-2].isdigit() for password in passwords)

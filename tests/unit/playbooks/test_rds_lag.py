@@ -92,7 +92,7 @@ def test_a_rerun_while_the_database_is_creating_waits_then_changes_it(lagging: A
 
 
 def test_site_waits_for_creating_then_backing_up(lagging: Any):
-    run, _ = lagging[1]("rds.yml", *POLL, *SECOND)
+    run, _calls = lagging[1]("rds.yml", *POLL, *SECOND)
     assert run.returncode == 0, run.stdout[-3000:]
     assert retrying(run.stdout, "Wait for the database to be available")
     instance = emulator_client(lagging[0], "rds").describe_db_instances(DBInstanceIdentifier="flask-react-db2")
@@ -100,7 +100,7 @@ def test_site_waits_for_creating_then_backing_up(lagging: Any):
 
 
 def test_network_teardown_right_after_delete_retries_the_subnet_group_and_waits_for_the_interface(lagging: Any):
-    run, _ = lagging[1]("rds_network_teardown.yml", *POLL)
+    run, _calls = lagging[1]("rds_network_teardown.yml", *POLL)
     assert run.returncode == 0, run.stdout[-3000:]
     # With it: the role retries the subnet group, waits for the interface, then deletes both.
     assert retrying(run.stdout, "Delete the DB subnet group, retrying while RDS still counts")
@@ -112,7 +112,7 @@ def test_network_teardown_right_after_delete_retries_the_subnet_group_and_waits_
 
 
 def test_teardown_waits_for_the_instance_then_its_interface_and_leaves_nothing(lagging: Any):
-    run, _ = lagging[1]("rds.yml", "-e", "rds_state=absent", *POLL, *SECOND)
+    run, _calls = lagging[1]("rds.yml", "-e", "rds_state=absent", *POLL, *SECOND)
     assert run.returncode == 0, run.stdout[-3000:]
     assert retrying(run.stdout, 'Wait until the database instance is gone (RDS shows it "deleting" for minutes)')
     assert retrying(run.stdout, "Wait until the database's network interfaces (RDSNetworkInterface)")

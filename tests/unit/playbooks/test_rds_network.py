@@ -46,7 +46,7 @@ def rds_only(recording_emulator: Any, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def test_private_subnets_and_the_application_group(rds_only: Any, vpc: dict, recording_emulator: Any):
-    run, _ = rds_only(alb_vpc_id=vpc["vpc_id"], rds_app_security_group_id=vpc["app_group"])
+    run, _calls = rds_only(alb_vpc_id=vpc["vpc_id"], rds_app_security_group_id=vpc["app_group"])
     assert run.returncode == 0, run.stdout[-3000:]
     rds = emulator_client(recording_emulator[0], "rds")
     (database,) = rds.describe_db_instances(DBInstanceIdentifier="flask-react-db")["DBInstances"]
