@@ -68,6 +68,17 @@ def image(service: dict, tag: str) -> str:
     return f"{os.environ['ECR_REGISTRY']}/{service['repository']}:{tag}"
 
 
+def pushed(service: dict, tag: str) -> bool:
+    """True when the service's repository already holds ``tag`` (describe-images fails otherwise)."""
+    found = subprocess.run(
+        ["aws", "ecr", "describe-images", "--repository-name", service["repository"], "--image-ids", f"imageTag={tag}"],
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    return found.returncode == 0
+
+
 def build() -> None:
     for service in services():
         # The course's client build args, unless the service names its own.
@@ -91,6 +102,11 @@ def build() -> None:
 def push() -> None:
     moving = os.environ.get("IMAGE_TAG", "") if os.environ.get("IMAGE_TAG_MUTABLE") == "true" else ""
     for service in services():
+        # Immutable repositories refuse a tag twice: a retried build of a commit already pushed
+        # keeps the image it pushed then, and goes on to deploy it.
+        if not moving and pushed(service, commit_tag()):
+            print(f"{image(service, commit_tag())} is already in ECR; not pushed again")
+            continue
         run("docker", "push", image(service, commit_tag()))
         if moving:
             run("docker", "tag", image(service, commit_tag()), image(service, moving))

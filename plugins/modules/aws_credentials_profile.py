@@ -114,7 +114,10 @@ def render(text, profile, values):
 
 
 def mask(text):
-    return re.sub(r"(?m)^(\s*aws_secret_access_key\s*=\s*).*$", r"\1<hidden>", text)
+    # Every profile of the file is in the diff: hide each secret it may hold, not only ours.
+    return re.sub(
+        r"(?m)^(\s*(?:aws_secret_access_key|aws_session_token|aws_security_token)\s*=\s*).*$", r"\1<hidden>", text
+    )
 
 
 @contextlib.contextmanager

@@ -15,6 +15,9 @@ description:
     C(containerInsights) setting; tags are added or updated, never removed.
   - O(state=absent) deletes the cluster, retrying C(ClusterContainsServicesException) while the
     services drain (up to O(wait_timeout) seconds, with a warning saying what it waits for).
+  - The first cluster of an account new to ECS is refused ("Unable to assume the service linked
+    role") until ECS has made its service-linked role in the background; the create is retried
+    for up to O(wait_timeout) seconds, with a warning.
   - Why not M(community.aws.ecs_cluster) - in community.aws 10 it has no option for cluster settings
     (Container Insights), and does not retry the delete while services drain.
   - Supports check mode and diff mode.
@@ -41,7 +44,8 @@ options:
     description: Tags of the cluster.
     type: dict
   wait_timeout:
-    description: Seconds a delete retries while the cluster still contains services.
+    description: Seconds a delete retries while the cluster still contains services, and a create while
+      ECS makes its service-linked role.
     type: int
     default: 600
 extends_documentation_fragment:
@@ -104,8 +108,9 @@ def present(module, client):
     if cluster is None:
         changed = True
         if not module.check_mode:
-            client.create_cluster(
-                aws_retry=True,
+            create(
+                module,
+                client,
                 clusterName=name,
                 capacityProviders=params["capacity_providers"],
                 defaultCapacityProviderStrategy=strategy,
@@ -142,6 +147,28 @@ def present(module, client):
             after=dict(exists=True, container_insights=wanted_insights),
         )
     return result
+
+
+def create(module, client, **request):
+    """CreateCluster, waiting while ECS makes its service-linked role in an account new to ECS.
+
+    With capacity providers, the first cluster of an account fails with InvalidParameterException
+    "Unable to assume the service linked role" until ECS has made AWSServiceRoleForECS in the
+    background (seconds); the same call then succeeds. Retried for ``wait_timeout``, said once.
+    """
+    deadline = time.time() + module.params["wait_timeout"]
+    warned = False
+    while True:
+        try:
+            return client.create_cluster(aws_retry=True, **request)
+        except botocore.exceptions.ClientError as error:
+            message = error.response.get("Error", {}).get("Message", "")
+            if "service linked role" not in message.lower() or time.time() > deadline:
+                raise
+            if not warned:
+                module.warn("ECS is still making its service-linked role (a new account); retrying CreateCluster")
+                warned = True
+            time.sleep(5)
 
 
 def absent(module, client):

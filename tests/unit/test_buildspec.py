@@ -80,8 +80,14 @@ def build(tmp_path):
     for tool in ("docker", "aws"):
         stub = tmp_path / "bin" / tool
         stub.parent.mkdir(exist_ok=True)
-        # aws answers DescribeServices with no service (a stack not converged yet).
-        answer = "echo '{\"services\": []}'" if tool == "aws" else ""
+        # aws answers DescribeServices with no service (a stack not converged yet), and
+        # DescribeImages with ImageNotFoundException (exit 254) unless ECR_HAS_TAG is set.
+        answer = (
+            'if [ "$1 $2" = "ecr describe-images" ] && [ -z "$ECR_HAS_TAG" ]; then exit 254; fi\n'
+            "echo '{\"services\": []}'"
+            if tool == "aws"
+            else ""
+        )
         stub.write_text(f'#!/bin/bash\necho "{tool} $*" >> {log}\n{answer}\n')
         stub.chmod(0o755)
 
@@ -125,8 +131,19 @@ def test_every_service_builds_with_its_context_dockerfile_and_args(build):
 def test_post_build_pushes_commit_tags_and_deploys_nothing_off_the_deploy_branch(build):
     done, calls = build("post_build")
     assert done.returncode == 0, done.stderr
-    assert calls == [f"docker push {REGISTRY}/acme-{name}:{SHA}" for name in ("web", "api", "worker-2")]
+    assert [c for c in calls if c.startswith("docker")] == [
+        f"docker push {REGISTRY}/acme-{name}:{SHA}" for name in ("web", "api", "worker-2")
+    ]
+    # Each push asks ECR first whether the commit's tag is there already (it is not).
+    assert f"aws ecr describe-images --repository-name acme-web --image-ids imageTag={SHA}" in calls
     assert "no deploy: branch 'feature'" in done.stdout
+
+
+def test_a_retried_build_keeps_the_commit_tag_already_in_an_immutable_repository(build):
+    done, calls = build("post_build", ECR_HAS_TAG="1")
+    assert done.returncode == 0, done.stderr
+    assert not [c for c in calls if c.startswith("docker push")], calls
+    assert f"{REGISTRY}/acme-api:{SHA} is already in ECR; not pushed again" in done.stdout
 
 
 def test_the_moving_tag_is_pushed_only_to_mutable_repositories(build):
@@ -144,7 +161,7 @@ def test_a_failed_build_pushes_and_deploys_nothing(build):
 def test_the_deploy_branch_deploys_through_ecs(build):
     done, calls = build("post_build", CODEBUILD_WEBHOOK_HEAD_REF="refs/heads/main")
     assert done.returncode == 0, done.stderr
-    assert [c for c in calls if c.startswith("aws")] == [
+    assert [c for c in calls if c.startswith("aws ecs")] == [
         f"aws ecs describe-services --cluster shop-cluster --services shop-{name} --output json"
         for name in ("web", "api", "worker-2")
     ]

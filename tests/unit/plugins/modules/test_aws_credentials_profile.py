@@ -95,3 +95,11 @@ def test_writers_of_one_file_at_once_lose_no_update(tmp_path, attempt):
     assert {parsed[name]["aws_access_key_id"] for name in names} == {"AKIA39"}
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert [child.name for child in tmp_path.iterdir()] == ["credentials"], "a temporary file was left"
+
+
+def test_the_diff_masks_every_secret_of_other_profiles_too():
+    text = "[sso]\naws_access_key_id = ASIAX\naws_secret_access_key = s1\n"
+    text += "aws_session_token = t1\naws_security_token = t2\n"
+    masked = mask(text)
+    assert not {"s1", "t1", "t2"} & set(masked.replace("=", " ").split()), masked
+    assert "ASIAX" in masked

@@ -203,3 +203,47 @@ def test_cluster_delete_is_refused_while_a_service_is_active_past_the_budget(aws
         ecs_app_cluster.absent(module, Retrying(aws("ecs")))
     # A budget of 0 s: refused once, no retry; the cluster is still there.
     assert aws("ecs").describe_clusters(clusters=[name])["clusters"][0]["status"] == "ACTIVE"
+
+
+class FirstClusterOfANewAccount(Retrying):
+    """ECS's answer while it is still making its service-linked role (AWS only: moto has no such role)."""
+
+    def __init__(self, client, refusals):
+        super().__init__(client)
+        self.refusals = refusals
+
+    def create_cluster(self, aws_retry=False, **request):
+        if self.refusals:
+            self.refusals -= 1
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "InvalidParameterException",
+                        "Message": "Unable to assume the service linked role. "
+                        "Please verify that the ECS service linked role exists.",
+                    }
+                },
+                "CreateCluster",
+            )
+        return self.client.create_cluster(**request)
+
+
+def test_a_new_accounts_first_cluster_waits_for_the_service_linked_role(aws, monkeypatch):
+    monkeypatch.setattr(ecs_app_cluster.time, "sleep", lambda seconds: None)
+    name = f"slr{uuid.uuid4().hex[:8]}"
+    module = Module(aws, dict(cluster_params(name), wait_timeout=60))
+    result = ecs_app_cluster.present(module, FirstClusterOfANewAccount(aws("ecs"), refusals=2))
+    assert result["changed"]
+    assert aws("ecs").describe_clusters(clusters=[name])["clusters"][0]["status"] == "ACTIVE"
+    assert module.warnings == ["ECS is still making its service-linked role (a new account); retrying CreateCluster"]
+
+
+def test_other_invalid_parameters_are_not_retried(aws):
+    class Refusing(Retrying):
+        def create_cluster(self, aws_retry=False, **request):
+            raise ClientError({"Error": {"Code": "InvalidParameterException", "Message": "Tags are invalid."}}, "x")
+
+    module = Module(aws, cluster_params(f"bad{uuid.uuid4().hex[:8]}"))
+    with pytest.raises(ClientError, match="Tags are invalid"):
+        ecs_app_cluster.create(module, Refusing(aws("ecs")), clusterName="bad")
+    assert module.warnings == []
