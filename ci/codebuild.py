@@ -8,6 +8,7 @@ Everything comes from the project's environment, set by the flask_react.aws role
   IMAGE_TAG          the moving tag (pushed only when IMAGE_TAG_MUTABLE is true)
   ECS_CLUSTER, DEPLOY_BRANCH   where and from which branch to deploy (empty: no deploy)
   REACT_APP_API_SERVICE_URL    the load balancer's URL, a default build arg
+  DEPLOY_WAIT_MINUTES          how long a deploy waits for services-stable (default 15)
   CODEBUILD_RESOLVED_SOURCE_VERSION, CODEBUILD_WEBHOOK_HEAD_REF, CODEBUILD_SOURCE_VERSION (CodeBuild's)
 
 Images are tagged with the commit: ECR repositories are immutable by default with ECS, and a
@@ -21,6 +22,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 
 # RegisterTaskDefinition's inputs that DescribeTaskDefinition returns (the rest is read-only).
 REGISTER_KEYS = (
@@ -130,6 +132,24 @@ def new_revision(described: dict, container: str, new_image: str) -> dict:
     return request
 
 
+def wait_stable(cluster: str, names: list[str]) -> None:
+    """``aws ecs wait services-stable``, again until DEPLOY_WAIT_MINUTES have passed.
+
+    The waiter gives up after 10 minutes (40 looks, 15 s apart); a rolling update that drains the
+    old tasks (300 s by default) and a circuit breaker that needs several failed tasks can take
+    longer, and a build that then fails would say nothing about what ECS did.
+    """
+    deadline = time.monotonic() + 60 * float(os.environ.get("DEPLOY_WAIT_MINUTES") or 15)
+    while True:
+        try:
+            run("aws", "ecs", "wait", "services-stable", "--cluster", cluster, "--services", *names)
+            return
+        except subprocess.CalledProcessError:
+            if time.monotonic() >= deadline:
+                raise
+            print("services not stable yet; waiting again", flush=True)
+
+
 def deploy() -> None:
     cluster, wanted = os.environ.get("ECS_CLUSTER", ""), os.environ.get("DEPLOY_BRANCH", "")
     if not cluster or not wanted or branch() != wanted:
@@ -149,7 +169,7 @@ def deploy() -> None:
         deployed[service["service"]] = arn
     if not deployed:
         return
-    run("aws", "ecs", "wait", "services-stable", "--cluster", cluster, "--services", *deployed)
+    wait_stable(cluster, list(deployed))
     # The circuit breaker rolls a failed deployment back to the previous revision, which is stable too.
     now = aws("ecs", "describe-services", "--cluster", cluster, "--services", *deployed)["services"]
     rolled_back = [s["serviceName"] for s in now if s["taskDefinition"] != deployed[s["serviceName"]]]

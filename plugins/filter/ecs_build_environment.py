@@ -46,6 +46,10 @@ options:
     description: Whether the repositories allow a tag to move (then the moving tag is pushed too).
     type: bool
     default: false
+  deploy_wait_minutes:
+    description: How long a deploy waits for the services to become stable.
+    type: int
+    default: 15
 """
 
 EXAMPLES = r"""
@@ -66,7 +70,7 @@ _value:
 
 
 def ecs_build_environment(
-    app_services, app_name, ecr_repository_prefix, cluster="", deploy_branch="", mutable_tags=False
+    app_services, app_name, ecr_repository_prefix, cluster="", deploy_branch="", mutable_tags=False, deploy_wait_minutes=15
 ):
     """The build and deploy description CodeBuild reads from its environment."""
     services = []
@@ -89,6 +93,7 @@ def ecs_build_environment(
         {"name": "ECS_CLUSTER", "value": cluster or ""},
         {"name": "DEPLOY_BRANCH", "value": deploy_branch if cluster else ""},
         {"name": "IMAGE_TAG_MUTABLE", "value": "true" if mutable_tags else "false"},
+        {"name": "DEPLOY_WAIT_MINUTES", "value": str(int(deploy_wait_minutes))},
     ]
 
 

@@ -177,3 +177,27 @@ def test_the_build_environment_describes_every_service():
     assert variables["ECS_CLUSTER"] == "shop-cluster" and variables["DEPLOY_BRANCH"] == "main"
     off = {item["name"]: item["value"] for item in ecs_build_environment(THREE, "shop", "acme")}
     assert off["DEPLOY_BRANCH"] == "" and off["IMAGE_TAG_MUTABLE"] == "false"
+
+
+def test_a_deploy_waits_again_when_the_services_stable_waiter_gives_up(tmp_path, monkeypatch):
+    """The CLI waiter stops after 10 minutes; a slow rolling update is waited for again, within a deadline."""
+    import importlib.util
+
+    spec_ = importlib.util.spec_from_file_location("codebuild_script", REPO / "ci" / "codebuild.py")
+    script = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(script)
+    looks = tmp_path / "looks"
+    stub = tmp_path / "aws"
+    # The first wait fails as the CLI does after its 40 looks; the second succeeds.
+    stub.write_text(f'#!/bin/bash\necho x >> {looks}\n[ "$(wc -l < {looks})" -ge 2 ]\n')
+    stub.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.setenv("DEPLOY_WAIT_MINUTES", "1")
+    script.wait_stable("shop-cluster", ["shop-web"])
+    assert len(looks.read_text().splitlines()) == 2
+
+    monkeypatch.setenv("DEPLOY_WAIT_MINUTES", "0")
+    looks.write_text("")
+    stub.write_text("#!/bin/bash\nexit 255\n")
+    with pytest.raises(subprocess.CalledProcessError):
+        script.wait_stable("shop-cluster", ["shop-web"])
