@@ -70,7 +70,13 @@ _value:
 
 
 def ecs_build_environment(
-    app_services, app_name, ecr_repository_prefix, cluster="", deploy_branch="", mutable_tags=False, deploy_wait_minutes=15
+    app_services,
+    app_name,
+    ecr_repository_prefix,
+    cluster="",
+    deploy_branch="",
+    mutable_tags=False,
+    deploy_wait_minutes=15,
 ):
     """The build and deploy description CodeBuild reads from its environment."""
     services = []
