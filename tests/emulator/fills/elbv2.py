@@ -65,3 +65,21 @@ def install() -> None:
         check_quotas(conditions)
 
     ELBv2Backend._validate_conditions = _validate_conditions  # type: ignore[method-assign]
+
+    modify_listener = ELBv2Backend.modify_listener
+
+    def modify_listener_keeping_associations(self: ELBv2Backend, arn: str, *args: Any, **kwargs: Any) -> Any:
+        """A target group a listener's new default action forwards to is associated with its load
+        balancer (DescribeTargetGroups' LoadBalancerArns, which ECS checks); moto records that on
+        CreateListener and CreateRule but not on ModifyListener."""
+        listener = modify_listener(self, arn, *args, **kwargs)
+        for action in listener.default_actions:
+            if action.type != "forward":
+                continue
+            for group_arn in self._get_target_group_arns_from(action_data=action.data):
+                arns = self.target_groups[group_arn].load_balancer_arns
+                if listener.load_balancer_arn not in arns:
+                    arns.append(listener.load_balancer_arn)
+        return listener
+
+    ELBv2Backend.modify_listener = modify_listener_keeping_associations  # type: ignore[method-assign]

@@ -174,3 +174,15 @@ def test_modify_rule_is_held_to_the_same_quota(listener):
 def test_aws_managed_policies_are_loaded(aws):
     policy = aws("iam").get_policy(PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser")["Policy"]
     assert policy["PolicyName"] == "AmazonEC2ContainerRegistryPowerUser"
+
+
+def test_a_group_a_modified_listener_forwards_to_is_associated_with_its_load_balancer(listener):
+    """ECS's CreateService asks for a group with a load balancer: ModifyListener must associate it, as on AWS."""
+    elb, arn, _forward = listener
+    lb = elb.describe_listeners(ListenerArns=[arn])["Listeners"][0]["LoadBalancerArn"]
+    vpc = elb.describe_load_balancers(LoadBalancerArns=[lb])["LoadBalancers"][0]["VpcId"]
+    group = elb.create_target_group(Name=f"n-{uuid.uuid4().hex[:6]}", Protocol="HTTP", Port=80, VpcId=vpc)
+    group = group["TargetGroups"][0]["TargetGroupArn"]
+    elb.modify_listener(ListenerArn=arn, DefaultActions=[{"Type": "forward", "TargetGroupArn": group}])
+    elb.modify_listener(ListenerArn=arn, DefaultActions=[{"Type": "forward", "TargetGroupArn": group}])
+    assert elb.describe_target_groups(TargetGroupArns=[group])["TargetGroups"][0]["LoadBalancerArns"] == [lb]
