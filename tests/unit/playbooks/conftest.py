@@ -53,6 +53,19 @@ def recording_emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
     ctl.stop(port)
 
 
+def playbook_env(port: int, state_dir: Path, **extra: str) -> dict[str, str]:
+    """A playbook run's environment: this emulator, the repo's ansible.cfg, plain output, its state folder."""
+    return dict(
+        os.environ,
+        EMULATOR_PORT=str(port),
+        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+        LOCAL_STATE_DIR=str(state_dir),
+        **extra,
+    )
+
+
 def run_playbook(port: int, record: Path, state_dir: Path, name: str, *args: str) -> tuple[Any, list]:
     """Run ``playbooks/<name>`` on the local inventory against the emulator on ``port``.
 
@@ -64,14 +77,7 @@ def run_playbook(port: int, record: Path, state_dir: Path, name: str, *args: str
         cwd=REPO,
         capture_output=True,
         text=True,
-        env=dict(
-            os.environ,
-            EMULATOR_PORT=str(port),
-            ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-            ANSIBLE_NOCOLOR="1",
-            ANSIBLE_FORCE_COLOR="0",
-            LOCAL_STATE_DIR=str(state_dir),
-        ),
+        env=playbook_env(port, state_dir),
         check=False,
     )
     completed.stdout = ANSI.sub("", completed.stdout)

@@ -21,7 +21,7 @@ import pytest
 from tests.conftest import REPO
 from tests.emulator import ctl
 from tests.emulator.client import emulator_client
-from tests.unit.playbooks.conftest import ANSI, run_playbook, start_emulator
+from tests.unit.playbooks.conftest import ANSI, playbook_env, run_playbook, start_emulator
 from tests.unit.playbooks.lag import LAG, POLL, leftovers
 
 EXTRA = ("-e", json.dumps(POLL))
@@ -47,15 +47,7 @@ def interrupt(port: int, state: Path, playbook: str, stop_at: Any) -> list[str]:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
-        env=dict(
-            os.environ,
-            EMULATOR_PORT=str(port),
-            ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-            ANSIBLE_NOCOLOR="1",
-            ANSIBLE_FORCE_COLOR="0",
-            LOCAL_STATE_DIR=str(state),
-            PYTHONUNBUFFERED="1",
-        ),
+        env=playbook_env(port, state, PYTHONUNBUFFERED="1"),
     )
     seen: list[str] = []
     stopped = False
