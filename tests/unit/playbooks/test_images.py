@@ -77,7 +77,10 @@ def test_the_client_is_built_with_the_api_url_of_the_build_project(playbook, rec
     # A docker that answers and logs what it was asked to do.
     fake, log = tmp_path / "bin", tmp_path / "docker.log"
     fake.mkdir()
-    (fake / "docker").write_text(f'#!/bin/sh\necho "$@" >> {log}\necho 27.0.0\n')
+    # It reads the password from stdin as docker login does: a stub that exits unread races the write (EPIPE).
+    (fake / "docker").write_text(
+        f'#!/bin/sh\necho "$@" >> {log}\ncase "$*" in *--password-stdin*) cat > /dev/null ;; esac\necho 27.0.0\n'
+    )
     (fake / "docker").chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
     run, calls = playbook("images.yml", "-e", f"images_context_dir={tmp_path}")
