@@ -63,8 +63,10 @@ sanity: venv ## ansible-test sanity on a copy laid out as ansible_collections/fl
 # Playbook tests wait on subprocesses and on the emulator's lag windows: three workers keep both
 # cores busy; one test file per worker keeps each file's module-scoped emulator and converges.
 PYTEST_WORKERS ?= 3
+# TESTS picks files or tests: `make unit TESTS=tests/unit/test_buildspec.py PYTEST_WORKERS=0`.
+TESTS ?=
 unit: venv ## pytest: filters, planners, modules, emulator fills, playbooks against the emulator
-	pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
+	pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15 $(TESTS)
 
 molecule: venv ## The molecule scenarios against the emulator
 	@for s in $(MOLECULE_SCENARIOS); do molecule test -s $$s || exit $$?; done
