@@ -18,7 +18,9 @@ description:
     unique; C(<app_name>-<service>-tg) fits ELB's 32 characters; ports are 1 to 65535;
     health check paths start with C(/); path patterns start with C(/), are at most 128
     characters of the set AWS allows and route to one service only; exactly one service
-    is the default.
+    is the default; with O(ecs_enabled), every service but the default has C(paths) (ECS attaches a
+    service only to a target group a listener rule uses - CreateService answers "does not have an
+    associated load balancer" otherwise).
 options:
   _input:
     description: The value of C(app_services).
@@ -37,6 +39,10 @@ options:
     description: The value of C(ecr_repository_prefix).
     type: str
     required: true
+  ecs_enabled:
+    description: The value of C(ecs_enabled); the services then run on ECS behind their target groups.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -68,9 +74,30 @@ _value:
 from ansible_collections.flask_react.aws.plugins.module_utils.validation import app_errors as _app_errors
 
 
-def app_errors(app_services, app_name=None, aws_region=None, ecr_repository_prefix=None):
+def unrouted_service_errors(app_services):
+    """Why a non-default service without paths cannot run on ECS, naming it.
+
+    Its target group is forwarded to by no listener rule, so it is associated with no load balancer,
+    and ECS CreateService refuses it ("The target group ... does not have an associated load balancer").
+    """
+    errors = []
+    for index, service in enumerate(app_services if isinstance(app_services, list) else []):
+        if not isinstance(service, dict) or service.get("default") or service.get("paths"):
+            continue
+        errors.append(
+            f"app_services[{index}].paths: service {service.get('name')!r} is not the default and has no paths; "
+            "while ecs_enabled is true every non-default service needs paths (ECS runs a service only behind a "
+            "target group a listener rule forwards to)"
+        )
+    return errors
+
+
+def app_errors(app_services, app_name=None, aws_region=None, ecr_repository_prefix=None, ecs_enabled=False):
     """Messages for every rule the app description breaks; empty when it is valid."""
-    return _app_errors(app_name, app_services, aws_region, ecr_repository_prefix)
+    errors = _app_errors(app_name, app_services, aws_region, ecr_repository_prefix)
+    if ecs_enabled:
+        errors += unrouted_service_errors(app_services)
+    return errors
 
 
 class FilterModule:

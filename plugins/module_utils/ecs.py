@@ -20,7 +20,21 @@ FARGATE_SIZES = {
     16384: list(range(32768, 122881, 8192)),
 }
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-SERVICE_KEYS = ("cpu", "memory", "desired_count", "environment", "secrets", "command", "database", "build")
+SERVICE_KEYS = (
+    "cpu",
+    "memory",
+    "desired_count",
+    "environment",
+    "secrets",
+    "command",
+    "database",
+    "build",
+    "cpu_architecture",
+    "test",
+)
+# The task definition's runtimePlatform.cpuArchitecture values Fargate runs (Linux); the image is
+# built for the matching docker platform (linux/amd64, linux/arm64). Either case is accepted.
+CPU_ARCHITECTURES = {"X86_64": "linux/amd64", "ARM64": "linux/arm64"}
 BUILD_KEYS = ("context", "dockerfile", "args")
 # Names the database wiring sets; a service's own environment or secrets may not reuse them.
 DATABASE_VARIABLES = ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER", "DATABASE_PASSWORD")
@@ -71,6 +85,14 @@ def ecs_service_errors(where, service):
         errors.append(f"{where}.command must be a list of strings (the container's command)")
     if "database" in service and not isinstance(service["database"], bool):
         errors.append(f"{where}.database must be true or false")
+    architecture = service.get("cpu_architecture")
+    if architecture is not None and (not isinstance(architecture, str) or architecture.upper() not in CPU_ARCHITECTURES):
+        errors.append(f"{where}.cpu_architecture must be X86_64 or ARM64 (Fargate's runtimePlatform), got {architecture!r}")
+    tests = service.get("test")
+    if tests is not None and (
+        not isinstance(tests, list) or not all(isinstance(command, str) and command.strip() for command in tests)
+    ):
+        errors.append(f"{where}.test must be a list of non-empty shell commands (strings)")
     build = service.get("build")
     if build is not None:
         if not isinstance(build, dict) or set(build) - set(BUILD_KEYS):

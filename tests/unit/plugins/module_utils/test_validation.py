@@ -178,3 +178,38 @@ def test_each_broken_alb_rule_is_named(changes, expected):
 
 def test_ports_given_as_strings_by_extra_vars_are_read_as_numbers():
     assert alb_errors(dict(ALB_DEFAULTS, alb_listener_port="8080")) == []
+
+
+def test_a_non_default_service_without_paths_is_refused_while_ecs_is_on():
+    # Its target group would be forwarded to by no rule: CreateService answers "does not have an
+    # associated load balancer" on AWS. Named by the service's name and the rule.
+    from ansible_collections.flask_react.aws.plugins.filter.app_errors import app_errors as app_errors_filter
+
+    services = [*copy.deepcopy(SEED), {"name": "worker", "port": 8080}]
+    errors = app_errors_filter(services, "flask-react", "us-west-1", "test-driven", ecs_enabled=True)
+    assert errors == [
+        "app_services[2].paths: service 'worker' is not the default and has no paths; while ecs_enabled is true "
+        "every non-default service needs paths (ECS runs a service only behind a target group a listener rule "
+        "forwards to)"
+    ]
+    assert app_errors_filter(services, "flask-react", "us-west-1", "test-driven", ecs_enabled=False) == []
+    assert app_errors_filter(SEED, "flask-react", "us-west-1", "test-driven", ecs_enabled=True) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"cpu_architecture": "ARM"}, "app_services[1].cpu_architecture must be X86_64 or ARM64"),
+        ({"cpu_architecture": 64}, "app_services[1].cpu_architecture must be X86_64 or ARM64"),
+        ({"test": "pytest"}, "app_services[1].test must be a list of non-empty shell commands"),
+        ({"test": ["pytest", ""]}, "app_services[1].test must be a list of non-empty shell commands"),
+        ({"test": [["pytest"]]}, "app_services[1].test must be a list of non-empty shell commands"),
+    ],
+)
+def test_the_architecture_and_the_tests_are_checked(changes, expected):
+    assert any(expected in message for message in errors_for(mutated(1, **changes)))
+
+
+@pytest.mark.parametrize("architecture", ["X86_64", "ARM64", "arm64", "x86_64"])
+def test_fargate_architectures_and_test_commands_are_accepted(architecture):
+    assert errors_for(mutated(1, cpu_architecture=architecture, test=["python -m pytest", "flake8 ."])) == []
