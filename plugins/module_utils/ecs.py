@@ -86,8 +86,12 @@ def ecs_service_errors(where, service):
     if "database" in service and not isinstance(service["database"], bool):
         errors.append(f"{where}.database must be true or false")
     architecture = service.get("cpu_architecture")
-    if architecture is not None and (not isinstance(architecture, str) or architecture.upper() not in CPU_ARCHITECTURES):
-        errors.append(f"{where}.cpu_architecture must be X86_64 or ARM64 (Fargate's runtimePlatform), got {architecture!r}")
+    if architecture is not None and (
+        not isinstance(architecture, str) or architecture.upper() not in CPU_ARCHITECTURES
+    ):
+        errors.append(
+            f"{where}.cpu_architecture must be X86_64 or ARM64 (Fargate's runtimePlatform), got {architecture!r}"
+        )
     tests = service.get("test")
     if tests is not None and (
         not isinstance(tests, list) or not all(isinstance(command, str) and command.strip() for command in tests)
