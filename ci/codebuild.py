@@ -1,15 +1,22 @@
-"""Build, push and deploy every service of the app, as CodeBuild runs it from buildspec.yml.
+"""Build, test, push and deploy every service of the app, as CodeBuild runs it from the buildspec.
 
-Standard library only (CodeBuild's standard images ship python3, docker and the AWS CLI).
-Everything comes from the project's environment, set by the flask_react.aws roles:
+Standard library only (CodeBuild's standard images ship python3, docker and the AWS CLI). The
+CodeBuild project carries this script inline in its buildspec (filter codebuild_buildspec), so the
+app's repository holds only the app. Everything comes from the project's environment, set by the
+flask_react.aws roles:
 
-  APP_SERVICES       JSON list: name, repository, service, container, context, dockerfile, args
+  APP_SERVICES       JSON list: name, repository, service, container, context, dockerfile, args,
+                     default, platform, desired_count, database, tests (filter ecs_build_environment)
   ECR_REGISTRY       <account>.dkr.ecr.<region>.amazonaws.com
   IMAGE_TAG          the moving tag (pushed only when IMAGE_TAG_MUTABLE is true)
   ECS_CLUSTER, DEPLOY_BRANCH   where and from which branch to deploy (empty: no deploy)
-  REACT_APP_API_SERVICE_URL    the load balancer's URL, a default build arg
+  REACT_APP_API_SERVICE_URL    the load balancer's URL, the default service's API URL build args
   DEPLOY_WAIT_MINUTES          how long a deploy waits for services-stable (default 15)
-  CODEBUILD_RESOLVED_SOURCE_VERSION, CODEBUILD_WEBHOOK_HEAD_REF, CODEBUILD_SOURCE_VERSION (CodeBuild's)
+  DOCKERHUB_USERNAME, DOCKERHUB_TOKEN   optional: log in to Docker Hub before building
+  FLASK_REACT_ACTION           unset or "build"; "redeploy-database" builds nothing and forces a
+                               new deployment of the services with database true
+  CODEBUILD_RESOLVED_SOURCE_VERSION, CODEBUILD_SOURCE_VERSION, CODEBUILD_WEBHOOK_TRIGGER,
+  CODEBUILD_WEBHOOK_HEAD_REF   (CodeBuild's)
 
 Images are tagged with the commit: ECR repositories are immutable by default with ECS, and a
 deploy must name exactly what was built. Usage: codebuild.py build | push | deploy
@@ -23,6 +30,8 @@ import shlex
 import subprocess
 import sys
 import time
+
+ACTIONS = ("build", "redeploy-database")
 
 # RegisterTaskDefinition's inputs that DescribeTaskDefinition returns (the rest is read-only).
 REGISTER_KEYS = (
@@ -45,9 +54,10 @@ REGISTER_KEYS = (
 )
 
 
-def run(*args: str, capture: bool = False) -> str:
+def run(*args: str, capture: bool = False, stdin: str | None = None) -> str:
+    """Run a command, printing its argv first: never put a secret in argv (pass it on stdin)."""
     print("+ " + " ".join(shlex.quote(arg) for arg in args), flush=True)
-    done = subprocess.run(args, check=True, text=True, stdout=subprocess.PIPE if capture else None)
+    done = subprocess.run(args, check=True, text=True, input=stdin, stdout=subprocess.PIPE if capture else None)
     return done.stdout if capture else ""
 
 
@@ -57,6 +67,13 @@ def aws(*args: str) -> dict:
 
 def services() -> list[dict]:
     return json.loads(os.environ["APP_SERVICES"])
+
+
+def action() -> str:
+    wanted = os.environ.get("FLASK_REACT_ACTION") or "build"
+    if wanted not in ACTIONS:
+        sys.exit(f"FLASK_REACT_ACTION is {wanted!r}: it must be unset or one of {', '.join(ACTIONS)}")
+    return wanted
 
 
 def commit_tag() -> str:
@@ -81,27 +98,54 @@ def pushed(service: dict, tag: str) -> bool:
     return found.returncode == 0
 
 
+def build_args(service: dict) -> dict:
+    """The service's build args; the default service (the course's client) gets the API URL under
+    both names a React app reads (Create React App's and Vite's) unless it names its own args."""
+    if service.get("args") or not service.get("default"):
+        return service.get("args") or {}
+    url = os.environ.get("REACT_APP_API_SERVICE_URL", "")
+    return {"NODE_ENV": "production", "REACT_APP_API_SERVICE_URL": url, "VITE_API_SERVICE_URL": url}
+
+
+def dockerhub_login() -> None:
+    """Log in to Docker Hub when both secrets are set: anonymous pulls from CodeBuild's shared
+    addresses hit Docker Hub's rate limit. The token goes on stdin, never in argv or the log."""
+    username, token = os.environ.get("DOCKERHUB_USERNAME", ""), os.environ.get("DOCKERHUB_TOKEN", "")
+    if username and token:
+        run("docker", "login", "--username", username, "--password-stdin", stdin=token)
+
+
 def build() -> None:
+    if action() != "build":
+        print(f"FLASK_REACT_ACTION={action()}: nothing to build")
+        return
+    dockerhub_login()
     for service in services():
-        # The course's client build args, unless the service names its own.
-        args = service.get("args") or {
-            "NODE_ENV": "production",
-            "REACT_APP_API_SERVICE_URL": os.environ.get("REACT_APP_API_SERVICE_URL", ""),
-        }
-        build_args = [part for key, value in sorted(args.items()) for part in ("--build-arg", f"{key}={value}")]
+        pairs = sorted(build_args(service).items())
+        args = [part for key, value in pairs for part in ("--build-arg", f"{key}={value}")]
         run(
             "docker",
             "build",
+            "--platform",
+            service.get("platform") or "linux/amd64",
             "-f",
             service["dockerfile"],
             "-t",
             image(service, commit_tag()),
-            *build_args,
+            *args,
             service["context"],
         )
+    # Every image is built before any test runs, and a failed test fails the build phase: post_build
+    # then pushes and deploys nothing.
+    for service in services():
+        for command in service.get("tests") or []:
+            run("docker", "run", "--rm", "--entrypoint", "sh", image(service, commit_tag()), "-c", command)
 
 
 def push() -> None:
+    if action() != "build":
+        print(f"FLASK_REACT_ACTION={action()}: nothing to push")
+        return
     moving = os.environ.get("IMAGE_TAG", "") if os.environ.get("IMAGE_TAG_MUTABLE") == "true" else ""
     for service in services():
         # Immutable repositories refuse a tag twice: a retried build of a commit already pushed
@@ -115,13 +159,33 @@ def push() -> None:
             run("docker", "push", image(service, moving))
 
 
-def branch() -> str:
-    ref = os.environ.get("CODEBUILD_WEBHOOK_HEAD_REF", "")
-    return ref.removeprefix("refs/heads/") if ref else os.environ.get("CODEBUILD_SOURCE_VERSION", "")
+def no_deploy_reason() -> str:
+    """Why this build deploys nothing; empty when it deploys.
+
+    A webhook build deploys when it was triggered by a push to the deploy branch. A manual build
+    (no webhook variables) deploys when it builds the deploy branch: no source version (the
+    project's, refs/heads/<deploy branch>), the branch, or its ref. Pull requests, tags and bare
+    commit ids never deploy.
+    """
+    cluster, wanted = os.environ.get("ECS_CLUSTER", ""), os.environ.get("DEPLOY_BRANCH", "")
+    trigger, head = os.environ.get("CODEBUILD_WEBHOOK_TRIGGER", ""), os.environ.get("CODEBUILD_WEBHOOK_HEAD_REF", "")
+    source = os.environ.get("CODEBUILD_SOURCE_VERSION", "")
+    if not cluster or not wanted:
+        return f"ECS_CLUSTER {cluster!r} and DEPLOY_BRANCH {wanted!r} must both be set"
+    if trigger or head:
+        if trigger.startswith("pr/"):
+            return f"webhook build of pull request {trigger!r}"
+        if trigger == f"branch/{wanted}" or (not trigger and head == f"refs/heads/{wanted}"):
+            return ""
+        return f"webhook build of {trigger or head!r}, not of the deploy branch {wanted!r}"
+    if source in ("", wanted, f"refs/heads/{wanted}"):
+        return ""
+    return f"manual build of source version {source!r}, not of the deploy branch {wanted!r}"
 
 
-def new_revision(described: dict, container: str, new_image: str) -> dict:
-    """RegisterTaskDefinition input: the running definition with the container's image replaced."""
+def new_revision(described: dict, container: str, new_image: str, tags: list | None = None) -> dict:
+    """RegisterTaskDefinition input: the running definition with the container's image replaced,
+    and the definition's tags (a revision registered without them would lose them)."""
     request = {key: described[key] for key in REGISTER_KEYS if described.get(key) not in (None, [], {})}
     names = [c["name"] for c in request["containerDefinitions"]]
     if container not in names:
@@ -129,6 +193,8 @@ def new_revision(described: dict, container: str, new_image: str) -> dict:
     for definition in request["containerDefinitions"]:
         if definition["name"] == container:
             definition["image"] = new_image
+    if tags:
+        request["tags"] = tags
     return request
 
 
@@ -150,23 +216,17 @@ def wait_stable(cluster: str, names: list[str]) -> None:
             print("services not stable yet; waiting again", flush=True)
 
 
-def deploy() -> None:
-    cluster, wanted = os.environ.get("ECS_CLUSTER", ""), os.environ.get("DEPLOY_BRANCH", "")
-    if not cluster or not wanted or branch() != wanted:
-        print(f"no deploy: branch {branch()!r}, deploy branch {wanted!r}, cluster {cluster!r}")
-        return
-    deployed = {}
-    for service in services():
-        found = aws("ecs", "describe-services", "--cluster", cluster, "--services", service["service"])["services"]
-        if not found or found[0]["status"] != "ACTIVE":
-            print(f"no deploy of {service['service']}: the service does not exist yet (run site.yml)")
-            continue
-        described = aws("ecs", "describe-task-definition", "--task-definition", found[0]["taskDefinition"])
-        request = new_revision(described["taskDefinition"], service["container"], image(service, commit_tag()))
-        registered = aws("ecs", "register-task-definition", "--cli-input-json", json.dumps(request))
-        arn = registered["taskDefinition"]["taskDefinitionArn"]
-        aws("ecs", "update-service", "--cluster", cluster, "--service", service["service"], "--task-definition", arn)
-        deployed[service["service"]] = arn
+def active(cluster: str, service: dict) -> dict:
+    """The ECS service as DescribeServices returns it; empty when it does not exist (yet)."""
+    found = aws("ecs", "describe-services", "--cluster", cluster, "--services", service["service"])["services"]
+    if not found or found[0]["status"] != "ACTIVE":
+        print(f"no deploy of {service['service']}: the service does not exist yet (run site.yml)")
+        return {}
+    return found[0]
+
+
+def settle(cluster: str, deployed: dict) -> None:
+    """Wait for the deployed services; fail when the circuit breaker rolled one back."""
     if not deployed:
         return
     wait_stable(cluster, list(deployed))
@@ -176,6 +236,59 @@ def deploy() -> None:
     if rolled_back:
         sys.exit(f"deployment rolled back by the circuit breaker: {', '.join(rolled_back)}")
     print("deployed: " + ", ".join(f"{name} -> {arn}" for name, arn in deployed.items()))
+
+
+def redeploy_database() -> None:
+    """Restart the services that read the database's password: ECS reads secrets only when a task
+    starts, so a rotated password reaches them only through new tasks (same revision, same image)."""
+    cluster = os.environ.get("ECS_CLUSTER", "")
+    if not cluster:
+        print("no redeploy: ECS_CLUSTER is empty")
+        return
+    deployed = {}
+    for service in services():
+        if not service.get("database"):
+            continue
+        found, name = active(cluster, service), service["service"]
+        if found:
+            aws("ecs", "update-service", "--cluster", cluster, "--service", name, "--force-new-deployment")
+            deployed[name] = found["taskDefinition"]
+    if not deployed:
+        print("no redeploy: no service with database true is running")
+    settle(cluster, deployed)
+
+
+def deploy() -> None:
+    if action() == "redeploy-database":
+        redeploy_database()
+        return
+    reason = no_deploy_reason()
+    if reason:
+        print(f"no deploy: {reason}")
+        return
+    cluster = os.environ["ECS_CLUSTER"]
+    deployed = {}
+    for service in services():
+        found = active(cluster, service)
+        if not found:
+            continue
+        described = aws(
+            "ecs", "describe-task-definition", "--task-definition", found["taskDefinition"], "--include", "TAGS"
+        )
+        request = new_revision(
+            described["taskDefinition"], service["container"], image(service, commit_tag()), described.get("tags")
+        )
+        registered = aws("ecs", "register-task-definition", "--cli-input-json", json.dumps(request))
+        arn = registered["taskDefinition"]["taskDefinitionArn"]
+        name = service["service"]
+        update = ["ecs", "update-service", "--cluster", cluster, "--service", name, "--task-definition", arn]
+        # site.yml holds a service at 0 tasks until its image exists: the first deploy brings it up.
+        # A non-zero count is left alone (it is Ansible's, or autoscaling's).
+        if found.get("desiredCount") == 0 and int(service.get("desired_count") or 0) > 0:
+            update += ["--desired-count", str(int(service["desired_count"]))]
+        aws(*update)
+        deployed[name] = arn
+    settle(cluster, deployed)
 
 
 if __name__ == "__main__":

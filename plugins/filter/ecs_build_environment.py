@@ -12,9 +12,18 @@ version_added: 0.2.0
 author: flask_react.aws developers (@flask-react)
 description:
   - From C(app_services), the project's environment variables for C(ci/codebuild.py), which
-    buildspec.yml runs - C(APP_SERVICES) (JSON, one entry per service - name, repository, ECS
-    service, container, build context, Dockerfile and build args), C(ECS_CLUSTER), C(DEPLOY_BRANCH)
-    and C(IMAGE_TAG_MUTABLE).
+    buildspec.yml runs - C(APP_SERVICES), C(ECS_CLUSTER), C(DEPLOY_BRANCH), C(IMAGE_TAG_MUTABLE)
+    and C(DEPLOY_WAIT_MINUTES).
+  - C(APP_SERVICES) is JSON, one object per service with the keys C(name), C(repository) (ECR),
+    C(service) (ECS), C(container), C(context), C(dockerfile), C(args) (the service's
+    C(build.args) verbatim, C({}) when none; the build script gives the C(default) service without
+    args C(NODE_ENV=production) and the load balancer's URL as C(REACT_APP_API_SERVICE_URL) and
+    C(VITE_API_SERVICE_URL)), C(default) (bool, the listener's default service), C(platform)
+    (C(linux/amd64), or C(linux/arm64) when C(cpu_architecture) is C(ARM64), as the task
+    definition's C(runtimePlatform)), C(desired_count) (int, what the first deploy scales a service
+    held at 0 tasks to), C(database) (bool, redeployed when the database password rotates) and
+    C(tests) (the service's C(test) commands as a list, run with C(sh -c) in its image before any
+    push; C([]) when none).
   - A service's build defaults to the course's layout - context C(services/<name>), Dockerfile
     C(Dockerfile.prod) in it.
   - With ECS off, only C(APP_SERVICES) and C(IMAGE_TAG_MUTABLE) are set, and C(DEPLOY_BRANCH) is
@@ -22,7 +31,10 @@ description:
 positional: _input
 options:
   _input:
-    description: The services (C(app_services)).
+    description:
+      - The services (C(app_services)); the keys read are C(name), C(build) (C(context),
+        C(dockerfile), C(args)), C(default), C(cpu_architecture), C(desired_count), C(database)
+        and C(test) (a list of shell commands).
     type: list
     elements: dict
     required: true
@@ -83,6 +95,7 @@ def ecs_build_environment(
     for service in app_services:
         build = service.get("build") or {}
         context = build.get("context", f"services/{service['name']}")
+        tests = service.get("test") or []
         services.append(
             {
                 "name": service["name"],
@@ -92,6 +105,14 @@ def ecs_build_environment(
                 "context": context,
                 "dockerfile": f"{context}/{build.get('dockerfile', 'Dockerfile.prod')}",
                 "args": {key: str(value) for key, value in (build.get("args") or {}).items()},
+                "default": bool(service.get("default", False)),
+                # Fargate runs what the task definition's runtimePlatform says (X86_64 unless set).
+                "platform": "linux/arm64"
+                if str(service.get("cpu_architecture") or "").upper() == "ARM64"
+                else "linux/amd64",
+                "desired_count": int(service.get("desired_count", 1)),
+                "database": bool(service.get("database", False)),
+                "tests": [tests] if isinstance(tests, str) else [str(command) for command in tests],
             }
         )
     return [
