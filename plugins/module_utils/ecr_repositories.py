@@ -17,21 +17,64 @@ class EcrPlanError(ValueError):
 
 def untagged_expiry_policy(days):
     """The lifecycle policy that expires untagged images ``days`` after they were pushed (None for 0)."""
-    if not days:
-        return None
-    return {
-        "rules": [
+    return image_expiry_policy(days)
+
+
+def image_expiry_policy(untagged_days, keep_images=0, keep_tags=()):
+    """The lifecycle policy of a repository (None when it has no rule): ECR User Guide, "Lifecycle policies".
+
+    - ``untagged_days``: untagged images (every re-push of a moving tag leaves one) expire that many
+      days after push;
+    - ``keep_images``: at most that many tagged images stay (the newest by push time); the older expire.
+      ``tagStatus: tagged`` needs a ``tagPatternList``, and ``["*"]`` matches every tag;
+    - ``keep_tags``: the moving tags in use (the course's ``prod``) are never expired by the count:
+      they get their own rule of a higher priority (a lower ``rulePriority``), and ECR never lets a
+      lower-priority rule expire an image that matches a higher-priority rule's tags. That rule keeps
+      one image per tag, the only one a tag can name, so it expires nothing itself.
+    """
+    rules = []
+    if keep_images:
+        for tag in sorted(set(keep_tags or ())):
+            rules.append(
+                {
+                    "description": f"Keep the image tagged {tag} (in use), whatever the count below",
+                    "selection": {
+                        "tagStatus": "tagged",
+                        "tagPatternList": [tag],
+                        "countType": "imageCountMoreThan",
+                        "countNumber": 1,
+                    },
+                }
+            )
+    if untagged_days:
+        rules.append(
             {
-                "rulePriority": 1,
-                "description": f"Expire untagged images {days} days after push",
+                "description": f"Expire untagged images {untagged_days} days after push",
                 "selection": {
                     "tagStatus": "untagged",
                     "countType": "sinceImagePushed",
                     "countUnit": "days",
-                    "countNumber": days,
+                    "countNumber": untagged_days,
                 },
-                "action": {"type": "expire"},
             }
+        )
+    if keep_images:
+        rules.append(
+            {
+                "description": f"Keep the {keep_images} newest tagged images",
+                "selection": {
+                    "tagStatus": "tagged",
+                    "tagPatternList": ["*"],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": keep_images,
+                },
+            }
+        )
+    if not rules:
+        return None
+    return {
+        "rules": [
+            dict(rule, rulePriority=priority, action={"type": "expire"}) for priority, rule in enumerate(rules, 1)
         ]
     }
 

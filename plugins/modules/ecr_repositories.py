@@ -65,8 +65,22 @@ options:
   expire_untagged_days:
     description:
       - Shorthand for a O(lifecycle_policy) that expires untagged images this many days after push
-        (every re-push of a tag leaves the previous image untagged); V(0) removes the policy.
+        (every re-push of a tag leaves the previous image untagged); V(0) leaves that rule out.
+      - With O(keep_tagged_images) too, one policy holds both rules; both V(0) removes the policy.
     type: int
+  keep_tagged_images:
+    description:
+      - Shorthand rule of the same policy - keep at most this many tagged images (the newest by push) and
+        expire the older ones (C(tagStatus=tagged), C(tagPatternList=["*"]), C(imageCountMoreThan)); V(0)
+        leaves that rule out.
+    type: int
+  keep_tags:
+    description:
+      - Tags in use that the count of O(keep_tagged_images) never expires (for example the course's moving
+        C(prod)) - each gets a rule of higher priority, and ECR never lets a lower-priority rule expire an
+        image that a higher-priority rule's tags match.
+    type: list
+    elements: str
   owned_by:
     description:
       - "Tags that mark a repository as this app's (for example C({app: flask-react, managed-by: flask_react.aws}))."
@@ -101,6 +115,8 @@ EXAMPLES = r"""
     kms_key: alias/ecr-images
     tags: {app: flask-react, managed-by: flask_react.aws}
     expire_untagged_days: 14
+    keep_tagged_images: 30
+    keep_tags: [prod]
     owned_by: {app: flask-react, managed-by: flask_react.aws}
     orphan_prefix: test-driven-
 
@@ -151,11 +167,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.flask_react.aws.plugins.module_utils.ecr_repositories import (
     EcrPlanError,
+    image_expiry_policy,
     orphans,
     plan_repository,
     summary,
     summary_after,
-    untagged_expiry_policy,
 )
 
 
@@ -228,8 +244,13 @@ def ensure_present(module, client):
         purge_tags=params["purge_tags"],
         lifecycle_policy=params["lifecycle_policy"],
     )
-    if params["expire_untagged_days"] is not None:
-        desired["lifecycle_policy"] = untagged_expiry_policy(params["expire_untagged_days"]) or {}
+    if params["expire_untagged_days"] is not None or params["keep_tagged_images"] is not None:
+        desired["lifecycle_policy"] = (
+            image_expiry_policy(
+                params["expire_untagged_days"] or 0, params["keep_tagged_images"] or 0, params["keep_tags"] or ()
+            )
+            or {}
+        )
     # Plan every repository first: nothing is written when one of them cannot be brought in line.
     plans, diff = [], {"before": {}, "after": {}}
     for name in params["names"]:
@@ -302,6 +323,8 @@ def main():
         purge_tags=dict(type="bool", default=True),
         lifecycle_policy=dict(type="dict"),
         expire_untagged_days=dict(type="int"),
+        keep_tagged_images=dict(type="int"),
+        keep_tags=dict(type="list", elements="str"),
         owned_by=dict(type="dict"),
         orphan_prefix=dict(type="str", default=""),
         purge=dict(type="bool", default=False),
@@ -310,10 +333,11 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
-        mutually_exclusive=[["lifecycle_policy", "expire_untagged_days"]],
+        mutually_exclusive=[["lifecycle_policy", "expire_untagged_days"], ["lifecycle_policy", "keep_tagged_images"]],
     )
-    if (module.params["expire_untagged_days"] or 0) < 0:
-        module.fail_json(msg=f"expire_untagged_days: {module.params['expire_untagged_days']} must be 0 or more")
+    for option in ("expire_untagged_days", "keep_tagged_images"):
+        if (module.params[option] or 0) < 0:
+            module.fail_json(msg=f"{option}: {module.params[option]} must be 0 or more")
     client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
     result = dict(orphans=[])
     try:

@@ -45,15 +45,45 @@ def test_repositories_are_tagged_expire_untagged_images_and_converge(play, ecr):
             tag["Key"]: tag["Value"] for tag in ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
         }
         assert tags == {"app": "flask-react", "managed-by": "flask_react.aws"}
-        (rule,) = json.loads(ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"])["rules"]
-        assert rule["selection"] == {
+        keep_prod, untagged, count = json.loads(ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"])[
+            "rules"
+        ]
+        # The moving tag first (a lower rule never expires what a higher one selects by tag), then
+        # untagged images after 14 days, then at most ecr_keep_images (30) tagged images.
+        assert (keep_prod["rulePriority"], untagged["rulePriority"], count["rulePriority"]) == (1, 2, 3)
+        assert keep_prod["selection"] == {
+            "tagStatus": "tagged",
+            "tagPatternList": ["prod"],
+            "countType": "imageCountMoreThan",
+            "countNumber": 1,
+        }
+        assert untagged["selection"] == {
             "tagStatus": "untagged",
             "countType": "sinceImagePushed",
             "countUnit": "days",
             "countNumber": 14,
         }
+        assert count["selection"] == {
+            "tagStatus": "tagged",
+            "tagPatternList": ["*"],
+            "countType": "imageCountMoreThan",
+            "countNumber": 30,
+        }
     assert settled(*play(ecr_repository_prefix="tagged"))
     assert settled(*play("--check", "--diff", ecr_repository_prefix="tagged"))
+
+
+def test_ecr_keep_images_changes_the_count_once_and_zero_drops_the_rule(play, ecr):
+    run, _calls = play(ecr_repository_prefix="kept", ecr_keep_images=5)
+    assert run.returncode == 0, run.stdout[-3000:]
+    rules = json.loads(ecr.get_lifecycle_policy(repositoryName="kept-users")["lifecyclePolicyText"])["rules"]
+    assert rules[-1]["selection"]["countNumber"] == 5
+    assert settled(*play(ecr_repository_prefix="kept", ecr_keep_images=5))
+    run, _calls = play(ecr_repository_prefix="kept", ecr_keep_images=0)
+    assert run.returncode == 0 and recap(run.stdout)["changed"] == 1, run.stdout[-3000:]
+    (rule,) = json.loads(ecr.get_lifecycle_policy(repositoryName="kept-users")["lifecyclePolicyText"])["rules"]
+    assert rule["selection"]["tagStatus"] == "untagged"
+    assert settled(*play(ecr_repository_prefix="kept", ecr_keep_images=0))
 
 
 def test_a_kms_key_by_alias_or_none_converges(play, ecr, recording_emulator):

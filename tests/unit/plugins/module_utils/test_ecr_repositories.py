@@ -119,3 +119,40 @@ def test_diff_of_a_converged_repository_is_empty_and_a_change_shows():
     after = summary_after(before, dict(DESIRED, image_tag_mutability="mutable", tags={"app": "x"}))
     assert after["imageTagMutability"] == "MUTABLE" and after["tags"] == {"app": "x"}
     assert summary_after({}, DESIRED)["lifecyclePolicy"] == untagged_expiry_policy(14), "what a create would make"
+
+
+def test_the_policy_keeps_the_moving_tag_first_then_expires_untagged_then_counts_tagged():
+    from ansible_collections.flask_react.aws.plugins.module_utils.ecr_repositories import image_expiry_policy
+
+    policy = image_expiry_policy(14, 30, ["prod"])
+    rules = policy["rules"]
+    assert [rule["rulePriority"] for rule in rules] == [1, 2, 3]
+    assert rules[0]["selection"] == {
+        "tagStatus": "tagged",
+        "tagPatternList": ["prod"],
+        "countType": "imageCountMoreThan",
+        "countNumber": 1,
+    }
+    assert rules[1]["selection"]["tagStatus"] == "untagged" and rules[1]["selection"]["countNumber"] == 14
+    assert rules[2]["selection"] == {
+        "tagStatus": "tagged",
+        "tagPatternList": ["*"],
+        "countType": "imageCountMoreThan",
+        "countNumber": 30,
+    }
+    assert all(rule["action"] == {"type": "expire"} for rule in rules)
+    # tagStatus tagged always names its tags (ECR refuses it otherwise); untagged never does.
+    for rule in rules:
+        selection = rule["selection"]
+        assert ("tagPatternList" in selection) == (selection["tagStatus"] == "tagged")
+
+
+def test_without_a_count_the_policy_is_the_untagged_rule_alone_and_zero_is_no_policy():
+    from ansible_collections.flask_react.aws.plugins.module_utils.ecr_repositories import image_expiry_policy
+
+    assert image_expiry_policy(14, 0, ["prod"]) == untagged_expiry_policy(14)
+    assert image_expiry_policy(0, 0, ["prod"]) is None
+    assert [rule["selection"]["tagPatternList"] for rule in image_expiry_policy(0, 5, ["prod"])["rules"]] == [
+        ["prod"],
+        ["*"],
+    ]
