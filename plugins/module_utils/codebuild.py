@@ -9,6 +9,12 @@ second run from reporting a change forever (the amazon.aws #1284 trap).
 
 An option left out (None) means "leave alone": on update it takes the project's current value,
 on create the value in CREATE_DEFAULTS.
+
+Two text fields are compared exactly as AWS returns them, with "" standing for "not set":
+``source.buildspec`` (the inline buildspec, compared as BatchGetProjects returns it) and ``sourceVersion``.
+UpdateProject replaces ``source`` as a whole, so a request whose source carries no buildspec
+removes an inline one (terraform-provider-aws sends the source the same way), and
+``sourceVersion: ""`` removes the project's source version.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ CREATE_DEFAULTS = {
     "source_type": "GITHUB",
     "report_build_status": True,
     "buildspec": "",
+    "source_version": "",
     "environment_type": "LINUX_CONTAINER",
     # Ubuntu 22.04, supported; the course's standard:4.0 (Ubuntu 18.04) is deprecated.
     "image": "aws/codebuild/standard:7.0",
@@ -32,6 +39,8 @@ CREATE_DEFAULTS = {
 }
 
 TOKEN_SOURCE_TYPES = ("GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB")
+# The source fields project_request sets, so the ones comparable reads back.
+SOURCE_FIELDS = ("type", "location", "reportBuildStatus", "buildspec")
 
 # CodeBuild validates the service role by assuming it: right after IAM created the role the
 # call fails with this (terraform-provider-aws codebuild/project.go retries on the same text).
@@ -49,7 +58,8 @@ def options_from_project(project):
         "source_type": source.get("type"),
         "source_location": source.get("location"),
         "report_build_status": source.get("reportBuildStatus", False),
-        "buildspec": source.get("buildspec", ""),
+        "buildspec": source.get("buildspec") or "",
+        "source_version": project.get("sourceVersion") or "",
         "environment_type": environment.get("type"),
         "image": environment.get("image"),
         "compute_type": environment.get("computeType"),
@@ -91,6 +101,8 @@ def project_request(params, service_role_arn):
             ],
         },
         "serviceRole": service_role_arn,
+        # "" means none: the default branch's HEAD for GitHub (create_request leaves it out).
+        "sourceVersion": params["source_version"] or "",
         "timeoutInMinutes": params["timeout_in_minutes"],
         "badgeEnabled": params["badge_enabled"],
         "logsConfig": {"cloudWatchLogs": {"status": "ENABLED" if params["cloudwatch_logs"] else "DISABLED"}},
@@ -100,10 +112,22 @@ def project_request(params, service_role_arn):
     return request
 
 
-def merge_environment_variables(desired, current, purge):
-    """Desired variables, plus (unless ``purge``) current ones not named in ``desired``, sorted by name."""
+def create_request(request):
+    """A CreateProject body from a project_request: an empty sourceVersion is left out, not sent."""
+    created = dict(request)
+    if not created.get("sourceVersion"):
+        created.pop("sourceVersion", None)
+    return created
+
+
+def merge_environment_variables(desired, current, purge, removed=()):
+    """Desired variables, plus (unless ``purge``) current ones not named in ``desired``, sorted by name.
+
+    Variables named in ``removed`` are dropped from the current ones (a desired one is kept).
+    Each variable keeps its type: a PLAINTEXT variable becoming SECRETS_MANAGER is a change.
+    """
     named = {var["name"] for var in desired}
-    kept = [] if purge else [var for var in current if var["name"] not in named]
+    kept = [] if purge else [var for var in current if var["name"] not in named and var["name"] not in removed]
     return sorted(
         [{"name": v["name"], "value": v.get("value", ""), "type": v.get("type", "PLAINTEXT")} for v in desired + kept],
         key=lambda var: var["name"],
@@ -117,7 +141,8 @@ def comparable(project):
     shape = {
         "name": project.get("name"),
         "description": project.get("description", ""),
-        "source": {key: source[key] for key in ("type", "location", "reportBuildStatus", "buildspec") if key in source},
+        # An empty buildspec is no buildspec (project_request sends none).
+        "source": {key: source[key] for key in SOURCE_FIELDS if source.get(key, "") != ""},
         "artifacts": {"type": project.get("artifacts", {}).get("type")},
         "environment": {
             "type": environment.get("type"),
@@ -133,6 +158,7 @@ def comparable(project):
             ),
         },
         "serviceRole": project.get("serviceRole"),
+        "sourceVersion": project.get("sourceVersion") or "",
         "timeoutInMinutes": project.get("timeoutInMinutes"),
         "badgeEnabled": bool(project.get("badge", {}).get("badgeEnabled", False)),
         "logsConfig": {

@@ -21,6 +21,8 @@ description:
     default given below. So a later task can change one setting (an environment variable) alone.
   - Environment variables are merged by name unless O(purge_environment_variables=true), so a play
     can set C(AWS_ACCOUNT_ID) first and add C(REACT_APP_API_SERVICE_URL) once the load balancer exists.
+    A variable's name, value and type are compared, so a C(PLAINTEXT) variable that becomes
+    C(SECRETS_MANAGER) is an update.
   - Right after IAM created the service role, CodeBuild cannot assume it yet and C(CreateProject) or
     C(UpdateProject) fail with C(InvalidInputException) "not authorized to perform sts:AssumeRole";
     the module retries exactly that error for up to O(iam_propagation_timeout) seconds and warns
@@ -53,8 +55,23 @@ options:
     type: bool
   buildspec:
     description:
-      - Inline buildspec or a path in the repository; empty uses C(buildspec.yml) at the root.
-      - Left out, unchanged on update; empty on create.
+      - The project's buildspec (C(source.buildspec)) - an inline buildspec (YAML text) or a path in
+        the repository. V("") means none - CodeBuild then reads C(buildspec.yml) at the root of the source.
+      - Compared exactly as C(BatchGetProjects) returns it, so an unchanged buildspec sends no
+        C(UpdateProject) and any change to its text is an update.
+      - V("") on a project with a buildspec removes it (C(UpdateProject) replaces the whole source, and
+        the source sent carries no buildspec).
+      - CodeBuild refuses an inline buildspec longer than 25600 characters.
+      - Left out, unchanged on update; none on create.
+    type: str
+  source_version:
+    description:
+      - The version a build with no override builds (C(sourceVersion)) - for GitHub a branch
+        (C(refs/heads/main) or C(main)), a tag, a commit ID or C(pr/<number>). A webhook build
+        builds the event's commit whatever this says; this is what C(aws codebuild start-build)
+        and the console's button build.
+      - V("") means none (GitHub's default branch) and removes the project's source version.
+      - Left out, unchanged on update; none on create.
     type: str
   environment_type:
     description: Build environment type. Left out, unchanged on update; V(LINUX_CONTAINER) on create.
@@ -92,6 +109,14 @@ options:
     description: Remove the project's variables not listed in O(environment_variables).
     type: bool
     default: false
+  remove_environment_variables:
+    description:
+      - Names of variables to remove from the project (when it has them) - a variable a play
+        no longer sets, without purging the ones other tasks set. A name also given in
+        O(environment_variables) is kept.
+    type: list
+    elements: str
+    default: []
   service_role:
     description: ARN of the service role builds run as. Required to create the project; left out, unchanged.
     type: str
@@ -154,6 +179,20 @@ EXAMPLES = r"""
       - {name: AWS_ACCOUNT_ID, value: "123456789012"}
     webhook_events: [PUSH]
     webhook_branch: main
+    # A manual build (start-build with no override) builds main.
+    source_version: refs/heads/main
+
+- name: Carry the build logic inline, so the repository needs no buildspec.yml
+  flask_react.aws.codebuild_project:
+    name: flask-react-build
+    buildspec: "{{ lookup('ansible.builtin.file', 'buildspec.yml') }}"
+
+- name: Log in to Docker Hub with a secret's fields (the values never leave Secrets Manager)
+  flask_react.aws.codebuild_project:
+    name: flask-react-build
+    environment_variables:
+      - {name: DOCKERHUB_USERNAME, value: "{{ dockerhub_secret_arn }}:username", type: SECRETS_MANAGER}
+      - {name: DOCKERHUB_TOKEN, value: "{{ dockerhub_secret_arn }}:token", type: SECRETS_MANAGER}
 
 - name: Add the API URL once the load balancer exists (every other setting stays)
   flask_react.aws.codebuild_project:
@@ -201,6 +240,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.codebuild import (
     TOKEN_SOURCE_TYPES,
     call_while_role_propagates,
     comparable,
+    create_request,
     differences,
     effective_options,
     merge_environment_variables,
@@ -261,27 +301,33 @@ def write_project(module, client, method, request):
 
 
 def ensure_project(module, client, current):
-    """Create or update the project; returns (changed fields, project after, seconds waited for IAM)."""
+    """Create or update the project.
+
+    Returns (changed fields, project after, seconds waited for IAM, the request sent or that
+    would be sent - the diff's "after" in check mode).
+    """
     params = effective_options(module.params, current)
     request = project_request(params, params["service_role"])
     if current is None:
         missing = [name for name in ("source_location", "service_role") if not params[name]]
         if missing:
             module.fail_json(msg=f"{' and '.join(missing)} required to create the project {params['name']}")
+        request = create_request(request)
         if module.check_mode:
-            return ["created"], request, 0
+            return ["created"], request, 0, request
         project, waited = write_project(module, client, client.create_project, request)
-        return ["created"], project, waited
+        return ["created"], project, waited, request
     request["environment"]["environmentVariables"] = merge_environment_variables(
         request["environment"]["environmentVariables"],
         current.get("environment", {}).get("environmentVariables", []),
         params["purge_environment_variables"],
+        params["remove_environment_variables"],
     )
     changed = differences(request, comparable(current))
     if not changed or module.check_mode:
-        return changed, current, 0
+        return changed, current, 0, request
     project, waited = write_project(module, client, client.update_project, request)
-    return changed, project, waited
+    return changed, project, waited, request
 
 
 def ensure_webhook(module, client, project):
@@ -312,6 +358,7 @@ def main():
         source_location=dict(type="str"),
         report_build_status=dict(type="bool"),
         buildspec=dict(type="str"),
+        source_version=dict(type="str"),
         environment_type=dict(type="str"),
         image=dict(type="str"),
         compute_type=dict(type="str"),
@@ -326,6 +373,7 @@ def main():
             ),
         ),
         purge_environment_variables=dict(type="bool", default=False),
+        remove_environment_variables=dict(type="list", elements="str", default=[]),
         service_role=dict(type="str"),
         iam_propagation_timeout=dict(type="int", default=120),
         timeout_in_minutes=dict(type="int"),
@@ -349,7 +397,7 @@ def main():
                 client.delete_project(aws_retry=True, name=name)
             module.exit_json(changed=current is not None, changed_fields=[], webhook_action=None)
         credentials_changed = ensure_source_credentials(module, client)
-        changed_fields, project, waited = ensure_project(module, client, current)
+        changed_fields, project, waited, request = ensure_project(module, client, current)
         action = ensure_webhook(module, client, project)
         if action and not module.check_mode:
             project = get_project(client, name)
@@ -366,7 +414,11 @@ def main():
     )
     if module._diff:
         before = comparable(current) if current else {}
-        after = comparable(project) if "arn" in project else project
+        if "arn" in project and not (module.check_mode and changed_fields):
+            after = comparable(project)
+        else:
+            # Check mode: what the write would send, over what the project has now.
+            after = dict(before, **request)
         result["diff"] = {"before": before, "after": after}
     module.exit_json(**result)
 

@@ -8,6 +8,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.codebuild import (
     CREATE_DEFAULTS,
     call_while_role_propagates,
     comparable,
+    create_request,
     differences,
     effective_options,
     head_ref_pattern,
@@ -25,6 +26,7 @@ PARAMS = {
     "source_location": "https://github.com/owner/repo.git",
     "report_build_status": True,
     "buildspec": "",
+    "source_version": "refs/heads/main",
     "environment_type": "LINUX_CONTAINER",
     "image": "aws/codebuild/standard:7.0",
     "compute_type": "BUILD_GENERAL1_SMALL",
@@ -71,6 +73,9 @@ def test_awss_defaults_are_not_a_change():
         ({"description": "other"}, "description"),
         ({"cloudwatch_logs": False}, "logsConfig"),
         ({"tags": {"app": "other"}}, "tags"),
+        ({"source_version": "refs/heads/release"}, "sourceVersion"),
+        ({"source_version": ""}, "sourceVersion"),
+        ({"buildspec": "version: 0.2\n"}, "source"),
     ],
 )
 def test_each_setting_change_is_seen(change, field):
@@ -137,7 +142,13 @@ def test_head_ref_pattern_matches_only_its_branch(branch):
 def all_left_out(**given):
     """Module params as Ansible passes them when a task sets only ``given``."""
     params = {key: None for key in PARAMS}
-    params.update(service_role=None, environment_variables=None, purge_environment_variables=False, tags=None)
+    params.update(
+        service_role=None,
+        environment_variables=None,
+        purge_environment_variables=False,
+        remove_environment_variables=[],
+        tags=None,
+    )
     params.update(given)
     return params
 
@@ -228,3 +239,67 @@ def test_other_errors_are_not_retried(error):
     with pytest.raises(ClientError):
         call_while_role_propagates(call, 120, ClientError, clock.sleep, lambda: clock.now)
     assert clock.sleeps == []
+
+
+INLINE = "version: 0.2\nphases:\n  build:\n    commands:\n    - |\n      echo 'one'\n      echo \"two\"\n"
+
+
+def test_an_inline_buildspec_is_compared_exactly_as_aws_returns_it():
+    params = dict(PARAMS, buildspec=INLINE)
+    current = comparable(aws_answer(project_request(params, ROLE)))
+    assert differences(project_request(params, ROLE), current) == []
+    # One character more (a new build logic) is an update of the source.
+    assert differences(project_request(dict(params, buildspec=INLINE + "# v2\n"), ROLE), current) == ["source"]
+
+
+def test_no_buildspec_removes_an_inline_one_and_an_empty_answer_is_none():
+    with_inline = aws_answer(project_request(dict(PARAMS, buildspec=INLINE), ROLE))
+    repository = project_request(dict(PARAMS, buildspec=""), ROLE)
+    # The request's source carries no buildspec: UpdateProject replaces the source, so it goes.
+    assert "buildspec" not in repository["source"]
+    assert differences(repository, comparable(with_inline)) == ["source"]
+    # A project whose answer says buildspec "" (or none) has none: no change forever.
+    without = aws_answer(repository)
+    without["source"]["buildspec"] = ""
+    assert differences(repository, comparable(without)) == []
+
+
+def test_a_left_out_buildspec_and_source_version_keep_the_projects():
+    current = aws_answer(project_request(dict(PARAMS, buildspec=INLINE), ROLE))
+    options = effective_options(all_left_out(name="flask-react-build"), current)
+    assert options["buildspec"] == INLINE and options["source_version"] == "refs/heads/main"
+
+
+def test_an_empty_source_version_is_not_sent_on_create_and_clears_on_update():
+    request = project_request(dict(PARAMS, source_version=""), ROLE)
+    assert "sourceVersion" not in create_request(request)
+    assert create_request(project_request(PARAMS, ROLE))["sourceVersion"] == "refs/heads/main"
+    # A project with no sourceVersion in AWS's answer equals one that asks for none.
+    answer = aws_answer(create_request(request))
+    assert "sourceVersion" not in answer
+    assert differences(request, comparable(answer)) == []
+
+
+def test_a_plaintext_variable_becoming_a_secret_is_an_update():
+    token = "arn:aws:secretsmanager:us-west-1:123456789012:secret:hub-AbCdEf:token"
+    plain = [{"name": "DOCKERHUB_TOKEN", "value": token, "type": "PLAINTEXT"}]
+    current = comparable(aws_answer(project_request(dict(PARAMS, environment_variables=plain), ROLE)))
+    secret = [dict(plain[0], type="SECRETS_MANAGER")]
+    request = project_request(dict(PARAMS, environment_variables=secret), ROLE)
+    request["environment"]["environmentVariables"] = merge_environment_variables(
+        request["environment"]["environmentVariables"], current["environment"]["environmentVariables"], False
+    )
+    assert differences(request, current) == ["environment"]
+    assert request["environment"]["environmentVariables"] == secret
+
+
+def test_removed_variables_go_unless_still_desired():
+    current = [
+        {"name": "AWS_ACCOUNT_ID", "value": "1", "type": "PLAINTEXT"},
+        {"name": "DOCKERHUB_USERNAME", "value": "arn:x:username", "type": "SECRETS_MANAGER"},
+        {"name": "DOCKERHUB_TOKEN", "value": "arn:x:token", "type": "SECRETS_MANAGER"},
+    ]
+    merged = merge_environment_variables([], current, False, removed=["DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN"])
+    assert [var["name"] for var in merged] == ["AWS_ACCOUNT_ID"]
+    kept = merge_environment_variables(current[2:], current, False, removed=["DOCKERHUB_TOKEN"])
+    assert [var["name"] for var in kept] == ["AWS_ACCOUNT_ID", "DOCKERHUB_TOKEN", "DOCKERHUB_USERNAME"]
