@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 DOCUMENTATION = r"""
 name: ecs_service_specs
 short_description: What ECS runs for each service of app_services
@@ -14,6 +16,14 @@ description:
   - A service whose C(database) key is true gets C(DATABASE_HOST), C(DATABASE_PORT), C(DATABASE_NAME)
     and C(DATABASE_USER) as environment, and C(DATABASE_PASSWORD) as a secret read by ECS from the
     C(password) key of the RDS-managed secret, so the password never passes through Ansible.
+  - C(secret_resources) are what the execution role must be allowed to read - a Secrets Manager
+    ARN given without its 6-character random suffix (C(arn:...:secret:name)) is granted as
+    C(arn:...:secret:name-??????), the form IAM matches it by (a literal partial ARN matches
+    nothing, and the task fails with AccessDenied when it starts); a full ARN is granted as is;
+    a JSON key, version stage or version id after the ARN (C(...:secret:name-AbCdEf:password::))
+    is left out; an SSM parameter ARN is granted as is.
+  - C(cpu_architecture) is the task definition's C(runtimePlatform.cpuArchitecture) (V(X86_64)
+    unless the service says V(ARM64)) and C(platform) the docker platform its image is built for.
 positional: _input
 options:
   _input:
@@ -46,7 +56,7 @@ RETURN = r"""
 _value:
   description:
     - One entry per service, keys name, family, log_group, port, cpu, memory, desired_count, environment,
-      secrets, command, secret_resources (what the execution role must read).
+      secrets, command, cpu_architecture, platform, secret_resources (what the execution role must read).
   type: list
   elements: dict
 """
@@ -59,6 +69,7 @@ def ecs_service_specs(app_services, app_name, database=None):
     for service in app_services:
         environment = {key: str(value) for key, value in (service.get("environment") or {}).items()}
         secrets = dict(service.get("secrets") or {})
+        architecture = str(service.get("cpu_architecture") or "X86_64").upper()
         if service.get("database") and database.get("secret_arn"):
             environment.update(
                 DATABASE_HOST=str(database.get("host") or ""),
@@ -80,18 +91,32 @@ def ecs_service_specs(app_services, app_name, database=None):
                 "environment": environment,
                 "secrets": secrets,
                 "command": service.get("command"),
+                "cpu_architecture": architecture,
+                "platform": PLATFORMS[architecture],
                 "secret_resources": secret_resources(secrets),
             }
         )
     return specs
 
 
+# The docker platform an image must be built for, per runtimePlatform.cpuArchitecture (Linux).
+PLATFORMS = {"X86_64": "linux/amd64", "ARM64": "linux/arm64"}
+# Secrets Manager appends a hyphen and 6 random characters to a secret's name in its ARN.
+SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
+
+
 def secret_resources(secrets):
-    """IAM resources of valueFrom ARNs: a secret's ARN without the JSON key part, an SSM parameter as is."""
+    """IAM resources of valueFrom ARNs: a secret's ARN without the JSON key part (with ``-??????`` for the
+    random suffix when the ARN leaves it out), an SSM parameter as is."""
     resources = set()
     for value_from in secrets.values():
         parts = value_from.split(":")
-        resources.add(value_from if len(parts) > 2 and parts[2] == "ssm" else ":".join(parts[:7]))
+        if len(parts) > 2 and parts[2] == "ssm":
+            resources.add(value_from)
+            continue
+        # arn:<partition>:secretsmanager:<region>:<account>:secret:<name>[:json-key:version-stage:version-id]
+        arn = ":".join(parts[:7])
+        resources.add(arn if SECRET_SUFFIX.search(parts[6] if len(parts) > 6 else "") else arn + "-??????")
     return sorted(resources)
 
 

@@ -2,11 +2,14 @@
 # Copyright: flask_react.aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure planning of flask_react.aws.ecs_app_service: the task definition a service should run,
-whether it differs from the one it runs, and what UpdateService must change. No client here."""
+whether it differs from the one it runs, and what UpdateService must change; then, in their own
+section at the end, the few client calls both ECS modules share (removing a service, retrying
+ECS's "not yet" answers), written against any boto3 ECS client."""
 
 from __future__ import annotations
 
 import re
+import time
 
 # The Fargate task sizes AWS accepts (ECS Developer Guide, "Task CPU and memory"):
 # cpu units -> allowed memory in MiB.
@@ -161,6 +164,10 @@ def task_definition_request(params, image, region):
         "memory": str(params["memory"]),
         "executionRoleArn": params["execution_role_arn"],
         "containerDefinitions": [container],
+        "runtimePlatform": {
+            "cpuArchitecture": (params.get("cpu_architecture") or "X86_64").upper(),
+            "operatingSystemFamily": "LINUX",
+        },
     }
     if params["task_role_arn"]:
         request["taskRoleArn"] = params["task_role_arn"]
@@ -195,10 +202,22 @@ def owned_task_definition(task_definition):
         "requires_compatibilities": sorted(task_definition.get("requiresCompatibilities") or []),
         "execution_role_arn": task_definition.get("executionRoleArn"),
         "task_role_arn": task_definition.get("taskRoleArn") or None,
+        # A revision registered without runtimePlatform runs on Fargate's default, Linux on X86_64:
+        # the same as the one we ask for, so adding the field registers nothing new.
+        "runtime_platform": runtime_platform(task_definition),
         "containers": sorted(
             (_owned_container(c) for c in task_definition.get("containerDefinitions") or []), key=lambda c: c["name"]
         ),
     }
+
+
+def runtime_platform(task_definition):
+    """(cpuArchitecture, operatingSystemFamily) of a task definition, Fargate's defaults filled in."""
+    platform = task_definition.get("runtimePlatform") or {}
+    return (
+        (platform.get("cpuArchitecture") or "X86_64").upper(),
+        (platform.get("operatingSystemFamily") or "LINUX").upper(),
+    )
 
 
 def service_settings(params, task_definition_arn, desired_count):
@@ -292,3 +311,130 @@ def ecr_image_reference(image):
 def family_of(task_definition_arn):
     """arn:...:task-definition/<family>:<revision> -> family."""
     return task_definition_arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+
+
+# --- Client calls both ECS modules share ------------------------------------------------------------
+
+# ECS's "not yet" answers: the same call succeeds once AWS has caught up (terraform-provider-aws,
+# internal/service/ecs/service.go, retries exactly these). A listener rule that forwards to the
+# target group is still propagating; ECS is still making its service-linked role (a new account);
+# a deployment is still running when the service is deleted (right after it was scaled to 0).
+NOT_YET = {
+    "create_service": ("does not have an associated load balancer", "Unable to assume the service linked role"),
+    "update_service": ("does not have an associated load balancer", "Unable to assume the service linked role"),
+    "delete_service": ("The service cannot be stopped while deployments are active",),
+}
+
+
+def not_yet_reason(error, messages):
+    """The "not yet" message ``error`` (a botocore ClientError) carries, among ``messages``, or None."""
+    details = getattr(error, "response", {}).get("Error", {})
+    if details.get("Code") != "InvalidParameterException":
+        return None
+    text = details.get("Message", "")
+    return next((message for message in messages if message.lower() in text.lower()), None)
+
+
+def call_when_ready(call, operation, error_class, timeout, warn, interval=5, sleep=time.sleep, clock=time.monotonic):
+    """``call()`` (an ECS ``operation``), retried every ``interval`` s while ECS answers one of its
+    NOT_YET messages, for at most ``timeout`` s; a retried call warns once it succeeds, saying how
+    long it waited, and the last error is raised, with the time waited, when the budget is spent."""
+    started, reason = clock(), None
+    while True:
+        try:
+            result = call()
+        except error_class as error:
+            reason = not_yet_reason(error, NOT_YET.get(operation, ()))
+            waited = clock() - started
+            if reason is None:
+                raise
+            if waited + interval > timeout:
+                response = dict(error.response, Error=dict(error.response.get("Error", {})))
+                response["Error"]["Message"] += f" (still so after {waited:.0f} s of retries)"
+                raise type(error)(response, error.operation_name) from error
+            sleep(interval)
+            continue
+        if reason is not None:
+            waited = clock() - started
+            warn(f'ECS {operation} answered "{reason}" for {waited:.0f} s (AWS catching up), retried until it passed')
+        return result
+
+
+def describe_services(client, cluster, names):
+    """The services named (ACTIVE or DRAINING; deleted ones linger INACTIVE), with their tags."""
+    found = []
+    for start in range(0, len(names), 10):  # DescribeServices takes 10 at most
+        batch = names[start : start + 10]
+        answer = client.describe_services(aws_retry=True, cluster=cluster, services=batch, include=["TAGS"])
+        found.extend(s for s in answer.get("services", []) if s.get("status") != "INACTIVE")
+    return found
+
+
+def cluster_services(client, cluster):
+    """Every service of the cluster that is not INACTIVE, described with its tags ([] when no cluster)."""
+    arns = []
+    try:
+        for page in client.get_paginator("list_services").paginate(cluster=cluster):
+            arns.extend(page.get("serviceArns", []))
+    except client.exceptions.ClusterNotFoundException:
+        return []
+    return describe_services(client, cluster, arns)
+
+
+def tags_of(service):
+    return {tag["key"]: tag.get("value") for tag in service.get("tags") or []}
+
+
+def is_owned(service, owned_by):
+    """Does the service carry every tag of ``owned_by`` (never true for an empty ``owned_by``)?"""
+    tags = tags_of(service)
+    return bool(owned_by) and all(tags.get(key) == str(value) for key, value in owned_by.items())
+
+
+def family_revisions(client, family, status):
+    """The family's revision ARNs of one status (familyPrefix also matches longer families: dropped)."""
+    arns = []
+    for page in client.get_paginator("list_task_definitions").paginate(familyPrefix=family, status=status):
+        arns.extend(arn for arn in page.get("taskDefinitionArns", []) if family_of(arn) == family)
+    return arns
+
+
+def remove_families(client, families, check_mode):
+    """Deregister every ACTIVE revision of the families, then delete every INACTIVE one (a deregistered
+    revision is otherwise kept forever). Returns (the revisions deregistered, the revisions deleted);
+    in check mode, what would be."""
+    deregistered, deleted = [], []
+    for family in families:
+        active = family_revisions(client, family, "ACTIVE")
+        deregistered.extend(active)
+        if not check_mode:
+            for arn in active:
+                client.deregister_task_definition(aws_retry=True, taskDefinition=arn)
+        inactive = sorted(set(family_revisions(client, family, "INACTIVE")) | set(active))
+        deleted.extend(inactive)
+        for start in range(0, len(inactive), 10) if not check_mode else ():  # 10 a call at most
+            client.delete_task_definitions(aws_retry=True, taskDefinitions=inactive[start : start + 10])
+    return deregistered, deleted
+
+
+def remove_service(client, cluster, service, timeout, error_class, warn, sleep=time.sleep, clock=time.monotonic):
+    """Scale the described ``service`` to 0, delete it (retrying while its deployments are active)
+    and wait until it is INACTIVE, for ``timeout`` s in all."""
+    name = service["serviceName"]
+    if service.get("status") == "ACTIVE" and service.get("desiredCount", 0) > 0:
+        client.update_service(aws_retry=True, cluster=cluster, service=name, desiredCount=0)
+    if service.get("status") == "ACTIVE":
+        call_when_ready(
+            lambda: client.delete_service(aws_retry=True, cluster=cluster, service=name),
+            "delete_service",
+            error_class,
+            timeout,
+            warn,
+            sleep=sleep,
+            clock=clock,
+        )
+    deadline = clock() + timeout
+    while describe_services(client, cluster, [name]):
+        if clock() > deadline:
+            raise TimeoutError(f"ECS service {name} was not INACTIVE after {timeout} s")
+        sleep(5)

@@ -13,8 +13,17 @@ author: flask_react.aws developers (@flask-react)
 description:
   - Ensures an ECS cluster with the given capacity providers and default strategy, and its
     C(containerInsights) setting; tags are added or updated, never removed.
-  - O(state=absent) deletes the cluster, retrying C(ClusterContainsServicesException) while the
-    services drain (up to O(wait_timeout) seconds, with a warning saying what it waits for).
+  - With O(purge_services=true), the services of the cluster that carry every tag of O(owned_by) and are
+    not in O(services) (services dropped from the app) are scaled to 0, deleted and waited C(INACTIVE),
+    and every revision of their task definition families deregistered and deleted. A service without
+    those tags is never touched.
+  - O(state=absent) deletes the services of the cluster that carry O(owned_by)'s tags or are named in
+    O(services), their families' revisions, then the cluster. A cluster that still holds any other
+    service fails at once, naming them, before anything is deleted (DeleteCluster would refuse it for
+    as long as they exist). C(ClusterContainsServicesException) is retried while deleted services drain
+    (up to O(wait_timeout) seconds, with a warning saying what it waits for).
+  - With O(report_usage=true), RV(in_use) names the target groups and ECR repositories the services
+    left in the cluster use, so that a purge elsewhere can spare them.
   - The first cluster of an account new to ECS is refused ("Unable to assume the service linked
     role") until ECS has made its service-linked role in the background; the create is retried
     for up to O(wait_timeout) seconds, with a warning.
@@ -45,9 +54,29 @@ options:
     type: dict
   wait_timeout:
     description: Seconds a delete retries while the cluster still contains services, and a create while
-      ECS makes its service-linked role.
+      ECS makes its service-linked role; also each service's drain when services are removed.
     type: int
     default: 600
+  owned_by:
+    description:
+      - "Tags that mark a service as this app's (for example C({app: flask-react, managed-by: flask_react.aws}))."
+      - Needed by O(purge_services); with O(state=absent), the services carrying them are deleted.
+    type: dict
+  services:
+    description:
+      - The names of the app's services. With O(purge_services), the owned services not named here are removed;
+        with O(state=absent), these are removed too (with their families) even without the tags.
+    type: list
+    elements: str
+  purge_services:
+    description: With O(state=present), remove the services of O(owned_by) that O(services) no longer names.
+    type: bool
+    default: false
+  report_usage:
+    description:
+      - Return RV(in_use) - one DescribeTaskDefinition per service left in the cluster.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -65,6 +94,14 @@ EXAMPLES = r"""
   flask_react.aws.ecs_app_cluster:
     name: flask-react-cluster
     state: absent
+
+- name: Keep only the app's services, and say what the others use
+  flask_react.aws.ecs_app_cluster:
+    name: flask-react-cluster
+    owned_by: {app: flask-react, managed-by: flask_react.aws}
+    services: [flask-react-client, flask-react-users]
+    purge_services: true
+    report_usage: true
 """
 
 RETURN = r"""
@@ -72,6 +109,24 @@ cluster:
   description: The cluster as DescribeClusters returns it (keys snake_case); empty when absent.
   returned: always
   type: dict
+services_removed:
+  description:
+    - The services removed (or that would be, in check mode), each with its C(name), the C(families) of its
+      task definitions and the revisions C(deregistered).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: flask-react-admin, families: [flask-react-admin], deregistered: ["arn:aws:ecs:...:3"]}]
+in_use:
+  description:
+    - With O(report_usage), C(target_groups) and C(repositories), each a mapping of a name to the services of
+      the cluster that use it (the target groups of their C(loadBalancers), the ECR repositories of their
+      task definition's images). Services removed by this run (or that would be) are not counted.
+  returned: always
+  type: dict
+  sample:
+    target_groups: {flask-react-users-tg: [flask-react-users]}
+    repositories: {test-driven-users: [flask-react-users]}
 """
 
 import time
@@ -84,7 +139,15 @@ except ImportError:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.flask_react.aws.plugins.module_utils.ecs import tag_changes
+from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
+    cluster_services,
+    ecr_image_reference,
+    family_of,
+    is_owned,
+    remove_families,
+    remove_service,
+    tag_changes,
+)
 
 
 def describe(client, name):
@@ -140,13 +203,71 @@ def present(module, client):
             if not module.check_mode:
                 client.tag_resource(aws_retry=True, resourceArn=cluster["clusterArn"], tags=to_tag)
     after = describe(client, name) if changed and not module.check_mode else cluster
-    result = dict(changed=changed, cluster=camel_dict_to_snake_dict(after or {}, ignore_list=["tags"]))
+    live = (
+        cluster_services(client, name)
+        if cluster is not None and (params["purge_services"] or params["report_usage"])
+        else []
+    )
+    removed = []
+    if params["purge_services"]:
+        keep = set(params["services"] or [])
+        dropped = [s for s in live if is_owned(s, params["owned_by"]) and s["serviceName"] not in keep]
+        removed = remove_services(module, client, name, dropped)
+        live = [s for s in live if s not in dropped]
+    result = dict(
+        changed=changed or bool(removed),
+        cluster=camel_dict_to_snake_dict(after or {}, ignore_list=["tags"]),
+        services_removed=removed,
+        in_use=usage(client, live) if params["report_usage"] else {},
+    )
     if module._diff:
         result["diff"] = dict(
             before=dict(exists=cluster is not None, container_insights=insights(cluster) if cluster else None),
             after=dict(exists=True, container_insights=wanted_insights),
         )
     return result
+
+
+def remove_services(module, client, cluster, services):
+    """Remove each described service and its families' revisions; what was (or would be) removed."""
+    removed = []
+    for service in services:
+        if not module.check_mode:
+            try:
+                remove_service(
+                    client,
+                    cluster,
+                    service,
+                    module.params["wait_timeout"],
+                    botocore.exceptions.ClientError,
+                    module.warn,
+                )
+            except TimeoutError as error:
+                module.fail_json(msg=str(error))
+        families = sorted({service["serviceName"], family_of(service.get("taskDefinition") or service["serviceName"])})
+        deregistered, _deleted = remove_families(client, families, module.check_mode)
+        removed.append(dict(name=service["serviceName"], families=families, deregistered=deregistered))
+    return removed
+
+
+def usage(client, services):
+    """The target groups and ECR repositories the services use: {kind: {name: [services]}}."""
+    in_use = {"target_groups": {}, "repositories": {}}
+    for service in services:
+        name = service["serviceName"]
+        for balancer in service.get("loadBalancers") or []:
+            # arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>
+            group = (balancer.get("targetGroupArn") or "").split(":targetgroup/")[-1].split("/")[0]
+            if group:
+                in_use["target_groups"].setdefault(group, []).append(name)
+        if not service.get("taskDefinition"):
+            continue
+        definition = client.describe_task_definition(aws_retry=True, taskDefinition=service["taskDefinition"])
+        for container in definition["taskDefinition"].get("containerDefinitions") or []:
+            reference = ecr_image_reference(container.get("image"))
+            if reference is not None:
+                in_use["repositories"].setdefault(reference[1], []).append(name)
+    return {kind: {key: sorted(set(value)) for key, value in found.items()} for kind, found in in_use.items()}
 
 
 def create(module, client, **request):
@@ -172,18 +293,31 @@ def create(module, client, **request):
 
 
 def absent(module, client):
-    name = module.params["name"]
+    params, name = module.params, module.params["name"]
     cluster = describe(client, name)
-    if cluster is None:
-        return dict(changed=False, cluster={})
-    if module.check_mode:
-        return dict(changed=True, cluster={})
+    live = cluster_services(client, name) if cluster is not None else []
+    ours = [s for s in live if is_owned(s, params["owned_by"]) or s["serviceName"] in (params["services"] or [])]
+    others = sorted(s["serviceName"] for s in live if s not in ours)
+    if others:
+        # DeleteCluster would refuse for as long as they exist: say so now, before deleting anything.
+        module.fail_json(
+            msg=f"ECS cluster {name} holds services this app did not make (no app tags): {', '.join(others)}. "
+            "Nothing was deleted; delete or move them, then run again.",
+            foreign_services=others,
+        )
+    removed = remove_services(module, client, name, ours)
+    # The app's families whose service is gone already (or never started) keep no revision either.
+    leftover = sorted(set(params["services"] or []) - {f for r in removed for f in r["families"]})
+    _deregistered, deleted = remove_families(client, leftover, module.check_mode)
+    changed = bool(removed) or bool(deleted) or cluster is not None
+    if cluster is None or module.check_mode:
+        return dict(changed=changed, cluster={}, services_removed=removed, in_use={})
     deadline = time.time() + module.params["wait_timeout"]
     warned = False
     while True:
         try:
             client.delete_cluster(aws_retry=True, cluster=name)
-            return dict(changed=True, cluster={})
+            return dict(changed=True, cluster={}, services_removed=removed, in_use={})
         except client.exceptions.ClusterContainsServicesException:
             if time.time() > deadline:
                 raise
@@ -201,8 +335,16 @@ def main():
         container_insights=dict(type="bool", default=False),
         tags=dict(type="dict"),
         wait_timeout=dict(type="int", default=600),
+        owned_by=dict(type="dict"),
+        services=dict(type="list", elements="str"),
+        purge_services=dict(type="bool", default=False),
+        report_usage=dict(type="bool", default=False),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_if=[("purge_services", True, ["owned_by"])],
+    )
     client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff(retries=10))
     try:
         result = present(module, client) if module.params["state"] == "present" else absent(module, client)

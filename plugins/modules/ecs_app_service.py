@@ -24,7 +24,13 @@ description:
     and the service has no tasks, the service is created or kept at 0 tasks and RV(waiting_for_image)
     is true; the next run after a build sets O(desired_count).
   - O(state=absent) scales the service to 0, deletes it, waits until it is C(INACTIVE)
-    (bounded by O(wait_timeout)), then deregisters every active revision of the family.
+    (bounded by O(wait_timeout)), then deregisters every active revision of the family and deletes
+    the deregistered ones (C(DeleteTaskDefinitions)).
+  - ECS's "not yet" answers are retried for up to O(wait_timeout) seconds, with a warning saying how
+    long - C(CreateService) and C(UpdateService) refused with "does not have an associated load
+    balancer" (the listener rule that forwards to the target group is still propagating) or "Unable
+    to assume the service linked role" (a new account), and C(DeleteService) refused with "The
+    service cannot be stopped while deployments are active" (as terraform-provider-aws does).
   - Why not M(community.aws.ecs_service) and M(community.aws.ecs_taskdefinition) - in community.aws
     10 the service module never compares the network configuration or the circuit breaker (a change
     there is never applied) and has no drain step on delete; the task definition module never compares
@@ -66,6 +72,13 @@ options:
     description: Task memory in MiB (a Fargate size for O(cpu)).
     type: int
     default: 512
+  cpu_architecture:
+    description:
+      - The task definition's C(runtimePlatform.cpuArchitecture) (Linux). The image must be built for it
+        (C(linux/amd64) or C(linux/arm64)). A revision without C(runtimePlatform) counts as V(X86_64).
+    type: str
+    choices: [X86_64, ARM64]
+    default: X86_64
   environment:
     description: Plain environment variables (never secrets).
     type: dict
@@ -126,7 +139,8 @@ options:
     description: Tags of the service and task definition. Tags are added or updated, never removed.
     type: dict
   wait_timeout:
-    description: Seconds to wait for a deleted service to become C(INACTIVE).
+    description:
+      - Seconds to wait for a deleted service to become C(INACTIVE), and to retry ECS's "not yet" answers.
     type: int
     default: 600
 extends_documentation_fragment:
@@ -187,9 +201,12 @@ deregistered:
   returned: when state is absent
   type: list
   elements: str
+deleted:
+  description: Task definition revisions deleted (every revision of the family, once deregistered).
+  returned: when state is absent
+  type: list
+  elements: str
 """
-
-import time
 
 try:
     import botocore
@@ -200,10 +217,12 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
+    call_when_ready,
     choose_image,
     ecr_image_reference,
-    family_of,
     owned_task_definition,
+    remove_families,
+    remove_service,
     service_changes,
     service_settings,
     tag_changes,
@@ -238,12 +257,6 @@ def image_exists(module, image):
     return True
 
 
-@AWSRetry.jittered_backoff()
-def active_revisions(client, family):
-    paginator = client.get_paginator("list_task_definitions")
-    return paginator.paginate(familyPrefix=family, status="ACTIVE").build_full_result()["taskDefinitionArns"]
-
-
 def ensure_tags(module, client, service):
     to_set = tag_changes(module.params["tags"], service.get("tags"))
     if to_set and not module.check_mode:
@@ -276,18 +289,23 @@ def present(module, client):
         changed = True
         if not module.check_mode:
             tags = [{"key": k, "value": str(v)} for k, v in sorted((params["tags"] or {}).items())]
-            service = client.create_service(
-                aws_retry=True,
-                cluster=cluster,
-                serviceName=name,
-                launchType="FARGATE",
-                **_drop_none(dict(desired, tags=tags or None, loadBalancers=desired["loadBalancers"] or None)),
+            request = _drop_none(dict(desired, tags=tags or None, loadBalancers=desired["loadBalancers"] or None))
+            service = when_ready(
+                module,
+                "create_service",
+                lambda: client.create_service(
+                    aws_retry=True, cluster=cluster, serviceName=name, launchType="FARGATE", **request
+                ),
             )["service"]
         changes = desired
     else:
         changes = service_changes(desired, service)
         if changes and not module.check_mode:
-            client.update_service(aws_retry=True, cluster=cluster, service=name, **changes)
+            when_ready(
+                module,
+                "update_service",
+                lambda: client.update_service(aws_retry=True, cluster=cluster, service=name, **changes),
+            )
         changed = ensure_tags(module, client, service) or changed or bool(changes)
         if changed and not module.check_mode:
             service = describe_service(client, cluster, name)
@@ -310,6 +328,11 @@ def present(module, client):
     return result
 
 
+def when_ready(module, operation, call):
+    """``call()``, retried while ECS answers that it is not ready yet (module_utils.ecs.NOT_YET)."""
+    return call_when_ready(call, operation, botocore.exceptions.ClientError, module.params["wait_timeout"], module.warn)
+
+
 def _plain(service, key):
     return (service or {}).get(key)
 
@@ -323,19 +346,14 @@ def absent(module, client):
     service = describe_service(client, cluster, name)
     changed = service is not None
     if service and not module.check_mode:
-        if service["desiredCount"] > 0:
-            client.update_service(aws_retry=True, cluster=cluster, service=name, desiredCount=0)
-        client.delete_service(aws_retry=True, cluster=cluster, service=name)
-        deadline = time.time() + module.params["wait_timeout"]
-        while describe_service(client, cluster, name) is not None:
-            if time.time() > deadline:
-                module.fail_json(msg=f"ECS service {name} was not INACTIVE after {module.params['wait_timeout']}s")
-            time.sleep(5)
-    # familyPrefix matches other families too (flask-react-users2): keep this family's only.
-    arns = [arn for arn in active_revisions(client, name) if family_of(arn) == name]
-    for arn in arns if not module.check_mode else []:
-        client.deregister_task_definition(aws_retry=True, taskDefinition=arn)
-    return dict(changed=changed or bool(arns), service={}, deregistered=arns)
+        try:
+            remove_service(
+                client, cluster, service, module.params["wait_timeout"], botocore.exceptions.ClientError, module.warn
+            )
+        except TimeoutError as error:
+            module.fail_json(msg=str(error))
+    deregistered, deleted = remove_families(client, [name], module.check_mode)
+    return dict(changed=changed or bool(deleted), service={}, deregistered=deregistered, deleted=deleted)
 
 
 def main():
@@ -349,6 +367,7 @@ def main():
         set_image=dict(type="bool", default=False),
         cpu=dict(type="int", default=256),
         memory=dict(type="int", default=512),
+        cpu_architecture=dict(type="str", default="X86_64", choices=["X86_64", "ARM64"]),
         environment=dict(type="dict"),
         secrets=dict(type="dict", no_log=False),
         command=dict(type="list", elements="str"),

@@ -4,6 +4,7 @@ and the app_services ECS keys' checks."""
 import pytest
 from ansible_collections.flask_react.aws.plugins.filter.ecs_service_specs import ecs_service_specs
 from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
+    call_when_ready,
     choose_image,
     ecr_image_reference,
     ecs_service_errors,
@@ -15,6 +16,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
     task_definition_request,
 )
 from ansible_collections.flask_react.aws.plugins.module_utils.validation import app_errors
+from botocore.exceptions import ClientError
 
 REPO = "123456789012.dkr.ecr.us-west-1.amazonaws.com/test-driven-users"
 PARAMS = {
@@ -164,7 +166,7 @@ def test_database_wiring_names_the_secret_never_a_password():
         "port": 5432,
         "name": "shop",
         "user": "webapp",
-        "secret_arn": "arn:aws:secretsmanager:r:1:secret:rds!db-1a",
+        "secret_arn": "arn:aws:secretsmanager:r:1:secret:rds!db-1a-AbCdEf",
     }
     services = [{"name": "api", "port": 5000, "database": True, "secrets": {"KEY": "arn:aws:ssm:r:1:parameter/key"}}]
     (spec,) = ecs_service_specs(services, "shop", database)
@@ -174,6 +176,135 @@ def test_database_wiring_names_the_secret_never_a_password():
         "DATABASE_NAME": "shop",
         "DATABASE_USER": "webapp",
     }
-    assert spec["secrets"]["DATABASE_PASSWORD"] == "arn:aws:secretsmanager:r:1:secret:rds!db-1a:password::"
-    assert spec["secret_resources"] == ["arn:aws:secretsmanager:r:1:secret:rds!db-1a", "arn:aws:ssm:r:1:parameter/key"]
+    assert spec["secrets"]["DATABASE_PASSWORD"] == "arn:aws:secretsmanager:r:1:secret:rds!db-1a-AbCdEf:password::"
+    assert spec["secret_resources"] == [
+        "arn:aws:secretsmanager:r:1:secret:rds!db-1a-AbCdEf",
+        "arn:aws:ssm:r:1:parameter/key",
+    ]
     assert ecs_service_specs(services, "shop", {})[0]["environment"] == {}
+
+
+SECRET = "arn:aws:secretsmanager:us-west-1:123456789012:secret"
+
+
+@pytest.mark.parametrize(
+    ("value_from", "granted"),
+    [
+        # Without its random suffix: IAM matches the secret's real ARN only with the wildcard.
+        (f"{SECRET}:app/token", f"{SECRET}:app/token-??????"),
+        (f"{SECRET}:app/token:key::", f"{SECRET}:app/token-??????"),
+        # With it: as is; a JSON key, version stage or id after it are not part of the resource.
+        (f"{SECRET}:app/token-AbCdEf", f"{SECRET}:app/token-AbCdEf"),
+        (f"{SECRET}:app/token-AbCdEf:password::", f"{SECRET}:app/token-AbCdEf"),
+        (f"{SECRET}:app/token-AbCdEf:password:AWSCURRENT:", f"{SECRET}:app/token-AbCdEf"),
+        (
+            "arn:aws:ssm:us-west-1:123456789012:parameter/app/key",
+            "arn:aws:ssm:us-west-1:123456789012:parameter/app/key",
+        ),
+    ],
+)
+def test_the_execution_role_is_granted_the_secrets_real_arn(value_from, granted):
+    (spec,) = ecs_service_specs([{"name": "api", "port": 5000, "secrets": {"TOKEN": value_from}}], "shop")
+    assert spec["secret_resources"] == [granted]
+    assert spec["secrets"] == {"TOKEN": value_from}, "ECS reads the ARN as given"
+
+
+def test_cpu_architecture_sets_the_runtime_platform_and_the_build_platform():
+    web, api = ecs_service_specs(
+        [{"name": "web", "port": 80}, {"name": "api", "port": 5000, "cpu_architecture": "arm64"}], "shop"
+    )
+    assert (web["cpu_architecture"], web["platform"]) == ("X86_64", "linux/amd64")
+    assert (api["cpu_architecture"], api["platform"]) == ("ARM64", "linux/arm64")
+    request = task_definition_request(dict(PARAMS, cpu_architecture="ARM64"), "image", "us-west-1")
+    assert request["runtimePlatform"] == {"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}
+    assert owned_task_definition(described(request)) == owned_task_definition(request)
+    default = task_definition_request(dict(PARAMS, cpu_architecture="X86_64"), "image", "us-west-1")
+    assert owned_task_definition(default) != owned_task_definition(request)
+
+
+def test_a_revision_registered_without_runtime_platform_is_x86_64_linux():
+    request = task_definition_request(dict(PARAMS, cpu_architecture="X86_64"), "image", "us-west-1")
+    older = {key: value for key, value in described(request).items() if key != "runtimePlatform"}
+    assert owned_task_definition(older) == owned_task_definition(request), "no new revision on upgrade"
+    assert task_definition_request(PARAMS, "image", "us-west-1")["runtimePlatform"]["cpuArchitecture"] == "X86_64"
+
+
+def not_yet(message, code="InvalidParameterException"):
+    return ClientError({"Error": {"Code": code, "Message": message}}, "CreateService")
+
+
+class Clock:
+    """A clock that moves only when the code under test sleeps."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def answers(*outcomes):
+    pending = list(outcomes)
+
+    def call():
+        outcome = pending.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    return call
+
+
+@pytest.mark.parametrize(
+    ("operation", "message"),
+    [
+        ("create_service", "The target group with targetGroupArn arn:tg does not have an associated load balancer."),
+        ("update_service", "The target group with targetGroupArn arn:tg does not have an associated load balancer."),
+        (
+            "create_service",
+            "Unable to assume the service linked role. Please verify that the ECS service linked role exists.",
+        ),
+        ("delete_service", "The service cannot be stopped while deployments are active."),
+    ],
+)
+def test_ecs_not_yet_answers_are_retried_then_warned_with_the_time_waited(operation, message):
+    clock, warnings = Clock(), []
+    call = answers(not_yet(message), not_yet(message), {"service": {"serviceName": "x"}})
+    result = call_when_ready(call, operation, ClientError, 600, warnings.append, sleep=clock.sleep, clock=clock)
+    assert result == {"service": {"serviceName": "x"}}
+    assert clock.now == 10
+    assert len(warnings) == 1 and f"ECS {operation} answered" in warnings[0] and "for 10 s" in warnings[0]
+
+
+def test_other_errors_and_a_spent_budget_are_raised():
+    clock, warnings = Clock(), []
+    with pytest.raises(ClientError, match="Unable to find target group"):
+        call_when_ready(
+            answers(not_yet("Unable to find target group arn:tg.")),
+            "create_service",
+            ClientError,
+            600,
+            warnings.append,
+            sleep=clock.sleep,
+            clock=clock,
+        )
+    # The deletion's "not yet" is not a creation's.
+    with pytest.raises(ClientError):
+        call_when_ready(
+            answers(not_yet("The service cannot be stopped while deployments are active.")),
+            "create_service",
+            ClientError,
+            600,
+            warnings.append,
+            sleep=clock.sleep,
+            clock=clock,
+        )
+    lagging = not_yet("does not have an associated load balancer")
+    with pytest.raises(ClientError, match=r"still so after 10 s of retries"):
+        call_when_ready(
+            answers(*[lagging] * 10), "update_service", ClientError, 12, warnings.append, sleep=clock.sleep, clock=clock
+        )
+    assert warnings == [] and clock.now == 10
