@@ -1,6 +1,8 @@
-"""Command line: ``python -m tests.emulator [--host H] [--port P] [--record FILE] [--aws-lag S] [--latency-ms N]``."""
+"""Command line: ``python -m tests.emulator [--host H] [--port P] [--record FILE] [--aws-lag S] [--latency-ms N]
+[--github-dir DIR] [--docker-log FILE]``."""
 
 import argparse
+import os
 
 from tests.emulator.lag import BEHAVIOURS, Lag, parse_only
 from tests.emulator.server import DEFAULT_PORT, serve
@@ -20,6 +22,7 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=None, help="random seed for --throttle-rate")
     add_lag_arguments(parser)
+    add_build_arguments(parser)
     args = parser.parse_args()
     try:
         only = parse_only(args.aws_lag_only)
@@ -35,6 +38,8 @@ def main() -> None:
         aws_lag=args.aws_lag,
         aws_lag_only=only,
         latency_ms=args.latency_ms,
+        github_dir=args.github_dir,
+        docker_log=args.docker_log,
     )
 
 
@@ -56,6 +61,23 @@ def add_lag_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--latency-ms", type=float, default=0, metavar="N", help="answer every request N milliseconds late"
+    )
+
+
+def add_build_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--github-dir`` and ``--docker-log``, shared with ``tests.emulator.ctl start``."""
+    parser.add_argument(
+        "--github-dir",
+        default=os.environ.get("EMULATOR_GITHUB_DIR") or None,
+        metavar="DIR",
+        help="CodeBuild builds fetch https://github.com/<owner>/<repo> from the git repository DIR/<owner>/<repo> "
+        "(default: env EMULATOR_GITHUB_DIR; without either, builds fail in DOWNLOAD_SOURCE)",
+    )
+    parser.add_argument(
+        "--docker-log",
+        default=None,
+        metavar="FILE",
+        help="the stub docker of builds appends one JSON line per call to FILE (default: DIR/../docker.jsonl)",
     )
 
 

@@ -19,7 +19,7 @@ import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 
-from tests.emulator.__main__ import add_lag_arguments
+from tests.emulator.__main__ import add_build_arguments, add_lag_arguments
 from tests.emulator.lag import Lag, parse_only
 from tests.emulator.server import DEFAULT_PORT
 
@@ -57,7 +57,10 @@ def start(
     aws_lag: float = 0.0,
     aws_lag_only: str | Iterable[str] = (),
     latency_ms: float = 0,
+    github_dir: str | os.PathLike[str] | None = None,
+    docker_log: str | os.PathLike[str] | None = None,
 ) -> int:
+    """Start an emulator on ``port`` (see ``python -m tests.emulator --help`` for the options)."""
     if running_pid(port):
         print(f"emulator already running on port {port} (pid {running_pid(port)})")
         return 0
@@ -77,6 +80,10 @@ def start(
         command += ["--aws-lag-only", only]
     if latency_ms:
         command += ["--latency-ms", str(latency_ms)]
+    if github_dir:
+        command += ["--github-dir", str(Path(github_dir).resolve())]
+    if docker_log:
+        command += ["--docker-log", str(Path(docker_log).resolve())]
     log = open(STATE_DIR / f"{port}.log", "ab")  # noqa: SIM115 - handed to the child
     process = subprocess.Popen(
         command,
@@ -128,6 +135,7 @@ def main() -> int:
     parser.add_argument("--record", help="file to append one JSON line per AWS request to")
     parser.add_argument("--throttle-rate", type=float, default=0.0)
     add_lag_arguments(parser)
+    add_build_arguments(parser)
     args = parser.parse_args()
     if args.command == "start":
         try:
@@ -141,6 +149,8 @@ def main() -> int:
             aws_lag=args.aws_lag,
             aws_lag_only=args.aws_lag_only,
             latency_ms=args.latency_ms,
+            github_dir=args.github_dir,
+            docker_log=args.docker_log,
         )
     if args.command == "stop":
         return stop(args.port)

@@ -21,6 +21,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from tests.emulator import fills, lag  # noqa: E402
+from tests.emulator.fills import codebuild_builds  # noqa: E402
 from tests.emulator.middleware import FaultInjector, Recorder  # noqa: E402
 
 DEFAULT_PORT = 4566
@@ -33,13 +34,19 @@ def make_app(
     aws_lag: float = 0.0,
     aws_lag_only: str | Iterable[str] | None = None,
     latency_ms: float = 0,
+    github_dir: str | None = None,
+    docker_log: str | None = None,
 ) -> Any:
     """Return moto's application with the fills installed and the optional layers around it.
 
     ``aws_lag`` plays back AWS's lags for that many seconds each (``aws_lag_only`` picks
-    some, see tests/emulator/lag.py); ``latency_ms`` delays every answer.
+    some, see tests/emulator/lag.py); ``latency_ms`` delays every answer. ``github_dir`` holds
+    the git repositories CodeBuild builds fetch (``<github_dir>/<owner>/<repo>`` stands for
+    https://github.com/<owner>/<repo>; env EMULATOR_GITHUB_DIR when not given); the stub docker
+    of builds logs to ``docker_log`` (default ``<github_dir>/../docker.jsonl``).
     """
     fills.install()
+    codebuild_builds.configure(github_dir, docker_log)
     lag.install()
     app: Any = lag.LagLayer(
         DomainDispatcherApplication(create_backend_app), lag.Lag(aws_lag, lag.parse_only(aws_lag_only))
@@ -49,9 +56,10 @@ def make_app(
     if latency_ms:
         app = lag.Latency(app, latency_ms)
     if record:
-        # Outermost, so the recording shows every request a client sent, throttled or not.
+        # Outside the faults, so the recording shows every request a client sent, throttled or not.
         app = Recorder(app, record)
-    return app
+    # Outermost: a played-back GitHub webhook is no AWS request (never recorded, throttled or lagged).
+    return codebuild_builds.WebhookLayer(app)
 
 
 def serve(
@@ -63,12 +71,14 @@ def serve(
     aws_lag: float = 0.0,
     aws_lag_only: str | Iterable[str] | None = None,
     latency_ms: float = 0,
+    github_dir: str | None = None,
+    docker_log: str | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT."""
     server = make_server(
         host,
         port,
-        make_app(record, throttle_rate, seed, aws_lag, aws_lag_only, latency_ms),
+        make_app(record, throttle_rate, seed, aws_lag, aws_lag_only, latency_ms, github_dir, docker_log),
         threaded=True,
         request_handler=MotoRequestHandler,
     )

@@ -1,6 +1,6 @@
 """Fills for what moto lacks or allows where AWS refuses. Each module has one ``install()``."""
 
-from tests.emulator.fills import codebuild, ecs, elbv2, iam, rds, secretsmanager
+from tests.emulator.fills import codebuild, codebuild_builds, ecr, ecs, elbv2, iam, rds, secretsmanager
 
 _installed = False
 
@@ -11,6 +11,8 @@ def install() -> None:
     if _installed:
         return
     codebuild.install()
+    codebuild_builds.install()
+    ecr.install()
     ecs.install()
     elbv2.install()
     iam.install()
