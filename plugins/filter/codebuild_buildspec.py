@@ -98,7 +98,11 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _represent_str(dumper, value):
-    style = "|" if "\n" in value else None
+    # YAML reads NEL, LS and PS as line breaks (and CR LF as one): a literal or single-quoted block
+    # would change them; double quotes escape them.
+    style = None
+    if "\n" in value:
+        style = '"' if set(value) & set("\r\x85\u2028\u2029") else "|"
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -130,6 +134,8 @@ def codebuild_buildspec(buildspec, script):
     """The inline buildspec: ``buildspec`` with ``script`` written by its first command."""
     if not isinstance(buildspec, str) or not isinstance(script, str):
         raise AnsibleFilterError("codebuild_buildspec: the buildspec and script must be text")
+    if not script.strip():
+        raise AnsibleFilterError("codebuild_buildspec: script is empty: give the text of ci/codebuild.py")
     if not script.endswith("\n"):
         # lookup('file') strips the file's last newline unless rstrip=false; a here-document ends
         # every line with one, so the written script is the file again.
@@ -154,6 +160,9 @@ def codebuild_buildspec(buildspec, script):
     # Phases in CodeBuild's order, whatever the file's order; keys otherwise as written.
     spec["phases"] = {name: phases[name] for name in PHASES if name in phases}
     text = HEADER + yaml.dump(spec, Dumper=_Dumper, sort_keys=False, width=1 << 16, allow_unicode=True)
+    if yaml.safe_load(text) != spec:
+        # Never seen (the tests write arbitrary text back exactly); refuse rather than send a wrong script.
+        raise AnsibleFilterError("codebuild_buildspec: the script does not survive YAML exactly; report a bug")
     if len(text) > MAX_INLINE_BUILDSPEC:
         raise AnsibleFilterError(
             f"codebuild_buildspec: the inline buildspec is {len(text)} characters, more than CodeBuild's "
