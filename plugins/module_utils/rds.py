@@ -137,3 +137,52 @@ def tag_changes(desired, current):
     add = {key: str(value) for key, value in desired.items() if current.get(key) != str(value)}
     remove = sorted(key for key in current if key not in desired)
     return add, remove
+
+
+def _version_matches(option_version, wanted):
+    """A pinned ``wanted`` (``16.9``, or a major line such as ``16``) names ``option_version``."""
+    return option_version == wanted or option_version.startswith(wanted + ".")
+
+
+def orderable_versions(options, storage_type=None):
+    """The engine versions of DescribeOrderableDBInstanceOptions answers that take ``storage_type``."""
+    return {
+        option["EngineVersion"] for option in options if not storage_type or option.get("StorageType") == storage_type
+    }
+
+
+def newest_orderable_version(options, storage_type=None):
+    """The newest version RDS sells the class for with ``storage_type`` (None when it sells none)."""
+    versions = orderable_versions(options, storage_type)
+    return max(versions, key=version_key) if versions else None
+
+
+def orderable_error(engine, engine_version, instance_class, storage_type, options):
+    """Why RDS cannot create ``instance_class`` running ``engine_version`` on ``storage_type``, or None.
+
+    ``options`` are DescribeOrderableDBInstanceOptions' answers for the engine and the class;
+    ``engine_version`` None or ``latest`` asks whether any version is orderable. The message names
+    the role's variables: the module serves the rds role.
+    """
+    offered = orderable_versions(options, storage_type)
+    if engine_version in (None, "", "latest"):
+        if offered:
+            return None
+        return (
+            f"rds_instance_class: RDS sells no {engine} version on {instance_class} with {storage_type} storage "
+            "in this region (DescribeOrderableDBInstanceOptions); choose another rds_instance_class "
+            "(db.t3.micro is the free tier's) or rds_storage_type"
+        )
+    if any(_version_matches(version, engine_version) for version in offered):
+        return None
+    nearby = sorted(offered, key=version_key)[-3:]
+    return (
+        f"rds_engine_version {engine_version} with rds_instance_class {instance_class} ({storage_type} storage): "
+        f"RDS does not sell this combination of {engine} in this region (DescribeOrderableDBInstanceOptions); "
+        + (
+            f"for this class it sells {', '.join(nearby)} among others"
+            if nearby
+            else "it sells no version for this class"
+        )
+        + ": change rds_engine_version or rds_instance_class"
+    )

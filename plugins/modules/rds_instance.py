@@ -48,8 +48,12 @@ options:
   engine_version:
     description:
       - Engine version; omitted uses AWS's default.
-      - V(latest) picks the newest version RDS offers in the region when the instance is created
-        (C(DescribeDBEngineVersions)); an existing instance is then left to RDS's minor-version upgrades.
+      - V(latest) picks, when the instance is created, the newest version for which RDS sells
+        O(db_instance_class) with O(storage_type) in the region (C(DescribeOrderableDBInstanceOptions));
+        an existing instance is then left to RDS's minor-version upgrades.
+      - A pinned version (C(16.9), or a major line such as C(16)) that RDS does not sell for
+        O(db_instance_class) and O(storage_type) fails before any write; so does a change of class
+        or version of an existing instance to such a combination.
       - A pinned version upgrades an existing instance within its major version only.
     type: str
   db_instance_class:
@@ -208,9 +212,10 @@ from ansible_collections.flask_react.aws.plugins.module_utils.rds import (
     desired_tags,
     instance_tags,
     modifications,
+    newest_orderable_version,
+    orderable_error,
     refusal,
     tag_changes,
-    version_key,
 )
 
 
@@ -242,26 +247,39 @@ def wait_until_available(module, client, status, action):
     )
 
 
-def newest_engine_version(client, engine):
-    """The newest version of ``engine`` RDS offers here (versions compare as numbers)."""
-    versions, marker = [], None
+def orderable_options(client, engine, instance_class):
+    """DescribeOrderableDBInstanceOptions for the engine and the class, in a VPC (every page)."""
+    options, marker = [], None
     while True:
-        page = client.describe_db_engine_versions(
-            aws_retry=True, Engine=engine, **({"Marker": marker} if marker else {})
+        page = client.describe_orderable_db_instance_options(
+            aws_retry=True,
+            Engine=engine,
+            DBInstanceClass=instance_class,
+            Vpc=True,
+            MaxRecords=1000,
+            **({"Marker": marker} if marker else {}),
         )
-        versions += [item["EngineVersion"] for item in page["DBEngineVersions"]]
+        options += page["OrderableDBInstanceOptions"]
         marker = page.get("Marker")
         if not marker:
-            break
-    if not versions:
-        raise ValueError(f"RDS offers no {engine} version in this region")
-    return max(versions, key=version_key)
+            return options
+
+
+def check_orderable(client, engine, version, instance_class, storage_type):
+    """Raise ValueError (the module fails, nothing written) unless RDS sells the combination; return the
+    options read, so that ``latest`` is chosen from them."""
+    options = orderable_options(client, engine, instance_class)
+    error = orderable_error(engine, version, instance_class, storage_type, options)
+    if error:
+        raise ValueError(error)
+    return options
 
 
 def create(module, client):
     p = module.params
+    options = check_orderable(client, p["engine"], p["engine_version"], p["db_instance_class"], p["storage_type"])
     if p["engine_version"] == "latest":
-        p["engine_version"] = newest_engine_version(client, p["engine"])
+        p["engine_version"] = newest_orderable_version(options, p["storage_type"])
     request = {
         "DBInstanceIdentifier": p["db_instance_identifier"],
         "Engine": p["engine"],
@@ -381,6 +399,16 @@ def main():
             if module.params["engine_version"] == "latest":
                 module.params["engine_version"] = None  # chosen at creation; RDS upgrades minors
             changes, warnings = modifications(module.params, before)
+            # A storage type alone is not checked: an instance on a version RDS no longer sells still
+            # moves from gp2 to gp3 in place.
+            if {"DBInstanceClass", "EngineVersion"} & set(changes):
+                check_orderable(
+                    client,
+                    before["Engine"],
+                    changes.get("EngineVersion", before.get("EngineVersion")),
+                    changes.get("DBInstanceClass", before["DBInstanceClass"]),
+                    changes.get("StorageType", before.get("StorageType")),
+                )
             for warning in warnings:
                 module.warn(warning)
             if changes and not module.check_mode and before["DBInstanceStatus"] in PENDING_STATES:

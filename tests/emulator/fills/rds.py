@@ -228,7 +228,10 @@ def _describe_orderable_db_instance_options(self: RDSResponse) -> ActionResult:
 def _create_db_instance(self: RDSResponse) -> ActionResult:
     engine, instance_class = self._get_param("Engine"), self._get_param("DBInstanceClass")
     if engine == "postgres" and not self._get_param("DBClusterIdentifier"):
-        version = self._get_param("EngineVersion") or next(v for v, default in POSTGRES_VERSIONS if default)
+        version = self._get_param("EngineVersion")
+        if not version:
+            # AWS creates the engine's default version (moto would say 9.3.3, which RDS no longer sells).
+            version = self.params["EngineVersion"] = next(v for v, default in POSTGRES_VERSIONS if default)
         storage = self._get_param("StorageType") or "gp2"
         offered = [
             option

@@ -49,3 +49,18 @@ def test_create_refuses_a_class_rds_does_not_sell_for_the_version(aws):
     assert (
         "DBInstanceClass=db.t2.micro, Engine=postgres, EngineVersion=16.9" in error.value.response["Error"]["Message"]
     )
+
+
+def test_create_without_a_version_runs_the_engine_default(aws):
+    rds = aws("rds")
+    instance = rds.create_db_instance(
+        DBInstanceIdentifier="orderable-default",
+        Engine="postgres",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="webapp",
+        ManageMasterUserPassword=True,
+    )["DBInstance"]
+    (default,) = rds.describe_db_engine_versions(Engine="postgres", DefaultOnly=True)["DBEngineVersions"]
+    assert instance["EngineVersion"] == default["EngineVersion"]
+    rds.delete_db_instance(DBInstanceIdentifier="orderable-default", SkipFinalSnapshot=True)

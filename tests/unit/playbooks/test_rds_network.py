@@ -74,3 +74,28 @@ def test_rds_subnet_ids_not_a_subnet_id_fails_first(rds_only: Any, vpc: dict):
     assert run.returncode != 0
     assert "rds_subnet_ids: sn-1 is not a subnet ID" in run.stdout
     assert calls == []
+
+
+def test_a_pinned_version_rds_does_not_sell_for_the_class_fails_before_any_write(rds_only: Any, vpc: dict):
+    # RDS PostgreSQL runs db.t2 on 12 and older only: CreateDBInstance would answer InvalidParameterCombination
+    # after the security group and the subnet group were made.
+    run, calls = rds_only(
+        alb_vpc_id=vpc["vpc_id"],
+        rds_instance_identifier="unsold-db",
+        rds_engine_version="16.9",
+        rds_instance_class="db.t2.micro",
+    )
+    assert run.returncode != 0
+    assert "rds_engine_version 16.9 with rds_instance_class db.t2.micro (gp2 storage)" in run.stdout
+    assert "change rds_engine_version or rds_instance_class" in run.stdout
+    assert writes(calls) == []
+    assert "DescribeOrderableDBInstanceOptions" in [call["action"] for call in calls]
+
+
+def test_latest_with_a_class_rds_sells_no_version_for_fails_before_any_write(rds_only: Any, vpc: dict):
+    run, calls = rds_only(
+        alb_vpc_id=vpc["vpc_id"], rds_instance_identifier="unsold-db", rds_instance_class="db.t2.micro"
+    )
+    assert run.returncode != 0
+    assert "rds_instance_class: RDS sells no postgres version on db.t2.micro with gp2 storage" in run.stdout
+    assert writes(calls) == []

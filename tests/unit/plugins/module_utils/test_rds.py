@@ -123,3 +123,32 @@ def test_desired_tags_always_carry_the_ownership_tags():
     assert desired_tags({"team": "x"}, ownership, {"old": "1"}) == {"team": "x", "managed-by": "flask_react.aws"}
     # tags omitted: keep the others, add ownership only
     assert desired_tags(None, ownership, {"old": "1"}) == {"old": "1", "managed-by": "flask_react.aws"}
+
+
+def _option(version, storage="gp2"):
+    return {"Engine": "postgres", "EngineVersion": version, "DBInstanceClass": "db.t3.micro", "StorageType": storage}
+
+
+def test_latest_is_the_newest_version_sold_for_the_class_and_the_storage_type():
+    from ansible_collections.flask_react.aws.plugins.module_utils.rds import newest_orderable_version
+
+    options = [_option("16.10"), _option("16.9"), _option("17.5", "io2"), _option("9.6.24")]
+    assert newest_orderable_version(options, "gp2") == "16.10", "versions compare as numbers; io2-only 17.5 is not"
+    assert newest_orderable_version(options, "io2") == "17.5"
+    assert newest_orderable_version(options, "gp3") is None
+
+
+def test_a_combination_rds_does_not_sell_is_named_by_both_variables():
+    from ansible_collections.flask_react.aws.plugins.module_utils.rds import orderable_error
+
+    options = [_option("16.9"), _option("17.5")]
+    assert orderable_error("postgres", "16.9", "db.t3.micro", "gp2", options) is None
+    assert orderable_error("postgres", "16", "db.t3.micro", "gp2", options) is None, "a major line is sold"
+    assert orderable_error("postgres", "latest", "db.t3.micro", "gp2", options) is None
+    error = orderable_error("postgres", "15.13", "db.t3.micro", "gp2", options)
+    assert error.startswith("rds_engine_version 15.13 with rds_instance_class db.t3.micro (gp2 storage)")
+    assert "16.9, 17.5" in error
+    assert orderable_error("postgres", "1", "db.t3.micro", "gp2", [_option("16.9")]) is not None, "16 is not 1"
+    assert orderable_error("postgres", "latest", "db.t2.micro", "gp2", []).startswith(
+        "rds_instance_class: RDS sells no postgres version on db.t2.micro with gp2 storage"
+    )
