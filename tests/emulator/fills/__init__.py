@@ -1,6 +1,6 @@
 """Fills for what moto lacks or allows where AWS refuses. Each module has one ``install()``."""
 
-from tests.emulator.fills import codebuild, codebuild_builds, ecr, ecs, elbv2, iam, rds, secretsmanager
+from tests.emulator.fills import codebuild, codebuild_builds, ec2, ecr, ecs, elbv2, iam, rds, secretsmanager
 
 _installed = False
 
@@ -12,6 +12,7 @@ def install() -> None:
         return
     codebuild.install()
     codebuild_builds.install()
+    ec2.install()
     ecr.install()
     ecs.install()
     elbv2.install()
