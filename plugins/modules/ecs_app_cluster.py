@@ -109,6 +109,10 @@ cluster:
   description: The cluster as DescribeClusters returns it (keys snake_case); empty when absent.
   returned: always
   type: dict
+cluster_changed:
+  description: The cluster itself was (or would be) created, updated or, with O(state=absent), deleted.
+  returned: always
+  type: bool
 services_removed:
   description:
     - The services removed (or that would be, in check mode), each with its C(name), the C(families) of its
@@ -216,6 +220,7 @@ def present(module, client):
         live = [s for s in live if s not in dropped]
     result = dict(
         changed=changed or bool(removed),
+        cluster_changed=changed,
         cluster=camel_dict_to_snake_dict(after or {}, ignore_list=["tags"]),
         services_removed=removed,
         in_use=usage(client, live) if params["report_usage"] else {},
@@ -311,13 +316,15 @@ def absent(module, client):
     _deregistered, deleted = remove_families(client, leftover, module.check_mode)
     changed = bool(removed) or bool(deleted) or cluster is not None
     if cluster is None or module.check_mode:
-        return dict(changed=changed, cluster={}, services_removed=removed, in_use={})
+        return dict(
+            changed=changed, cluster={}, cluster_changed=cluster is not None, services_removed=removed, in_use={}
+        )
     deadline = time.time() + module.params["wait_timeout"]
     warned = False
     while True:
         try:
             client.delete_cluster(aws_retry=True, cluster=name)
-            return dict(changed=True, cluster={}, services_removed=removed, in_use={})
+            return dict(changed=True, cluster={}, cluster_changed=True, services_removed=removed, in_use={})
         except client.exceptions.ClusterContainsServicesException:
             if time.time() > deadline:
                 raise

@@ -21,6 +21,13 @@ and the issue #13 table) and lasts one window of ``--aws-lag`` seconds:
     window, then ``available``; ModifyDBInstance before then fails (``InvalidDBInstanceState``).
 ``alb-provisioning``
     A new ALB is ``provisioning`` for the window, then ``active``.
+``ecs-lb``
+    ECS CreateService/UpdateService naming a target group whose first load balancer (a listener
+    or rule forwarding to it) came less than the window ago: ``InvalidParameterException`` "does
+    not have an associated load balancer" (the rule is still propagating; tests/emulator/fills/ecs.py).
+``ecs-deployments``
+    ECS DeleteService less than the window after the service's last CreateService/UpdateService:
+    ``InvalidParameterException`` "The service cannot be stopped while deployments are active."
 
 AWS's permanent behaviour is played back whatever the window (with 0 the lingering
 resources go at once): an ALB has one network interface per subnet (description
@@ -52,7 +59,7 @@ from moto.ec2.models import ec2_backends
 from moto.ec2.models.elastic_network_interfaces import NetworkInterface, NetworkInterfaceBackend
 from moto.ec2.models.security_groups import SecurityGroupBackend
 from moto.elbv2.exceptions import ResourceInUseError
-from moto.elbv2.models import ELBv2Backend, FakeLoadBalancer
+from moto.elbv2.models import ELBv2Backend, FakeLoadBalancer, FakeTargetGroup
 from moto.iam.models import iam_backends
 from moto.rds.exceptions import RDSClientError
 from moto.rds.models import DBInstance, RDSBackend
@@ -66,6 +73,8 @@ BEHAVIOURS = (
     "rds-delete",
     "rds-create",
     "alb-provisioning",
+    "ecs-lb",
+    "ecs-deployments",
 )
 
 IAM_PROPAGATION_MESSAGE = (
@@ -371,11 +380,27 @@ def _listener_target_groups(listener: Any) -> set[str]:
     return arns
 
 
+class LoadBalancerArns(list):  # type: ignore[type-arg]
+    """A target group's load balancers, remembering when the first one came (``ecs-lb``)."""
+
+    since: float | None = None
+
+    def append(self, arn: str) -> None:
+        if not self:
+            self.since = time.monotonic()
+        super().append(arn)
+
+
 def _install_elbv2() -> None:
     create, delete_lb = ELBv2Backend.create_load_balancer, ELBv2Backend.delete_load_balancer
     set_sgs, set_subnets = ELBv2Backend.set_security_groups, ELBv2Backend.set_subnets
     delete_listener, delete_rule = ELBv2Backend.delete_listener, ELBv2Backend.delete_rule
     delete_tg, activate = ELBv2Backend.delete_target_group, FakeLoadBalancer.activate
+    target_group_init = FakeTargetGroup.__init__
+
+    def init_target_group(self: FakeTargetGroup, *args: Any, **kwargs: Any) -> None:
+        target_group_init(self, *args, **kwargs)
+        self.load_balancer_arns = LoadBalancerArns()
 
     def create_load_balancer(self: ELBv2Backend, *args: Any, **kwargs: Any) -> FakeLoadBalancer:
         lb = create(self, *args, **kwargs)
@@ -438,6 +463,7 @@ def _install_elbv2() -> None:
     ELBv2Backend.delete_rule = delete_rule_  # type: ignore[method-assign]
     ELBv2Backend.delete_target_group = delete_target_group  # type: ignore[method-assign]
     FakeLoadBalancer.activate = activate_  # type: ignore[method-assign]
+    FakeTargetGroup.__init__ = init_target_group  # type: ignore[method-assign]
 
 
 # --- RDS ----------------------------------------------------------------------------------------

@@ -15,10 +15,20 @@
   back to the earlier task definition (as ECS rolls back), its tasks running again.
 - ``DeleteCluster`` of a cluster with ACTIVE or DRAINING services: AWS answers
   ``ClusterContainsServicesException``; moto deletes it.
+- ``ListServices``: moto matches the cluster's name as a substring of ``<cluster>:<service>`` keys
+  (``shop-cluster`` lists ``myshop-cluster``'s services) and lists INACTIVE services; AWS lists the
+  cluster's own ACTIVE and DRAINING services only.
+- Two of ECS's "not yet" answers, played back with ``--aws-lag`` (tests/emulator/lag.py):
+  ``ecs-lb`` - CreateService/UpdateService naming a target group whose first load balancer came
+  less than the window ago answers "does not have an associated load balancer" (a new listener
+  rule propagating); ``ecs-deployments`` - DeleteService less than the window after the service's
+  last CreateService/UpdateService answers "The service cannot be stopped while deployments are
+  active."
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from moto.ecr.models import ecr_backends
@@ -27,6 +37,8 @@ from moto.ecs.models import EC2ContainerServiceBackend, Service
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.elbv2.models import elbv2_backends
 from moto.moto_api._internal import mock_random
+
+from tests.emulator import lag
 
 KEPT_ON_CREATE = {
     "deploymentConfiguration": "deployment_configuration",
@@ -53,7 +65,9 @@ def check_load_balancers(backend: EC2ContainerServiceBackend, load_balancers: li
         group = elbv2.target_groups.get(arn)
         if group is None:
             raise InvalidParameterException(f"Unable to find target group {arn}.")
-        if not group.load_balancer_arns:
+        since = getattr(group.load_balancer_arns, "since", None)
+        lagging = since is not None and time.monotonic() - since < lag.current().of("ecs-lb")
+        if not group.load_balancer_arns or lagging:
             raise InvalidParameterException(
                 f"The target group with targetGroupArn {arn} does not have an associated load balancer."
             )
@@ -142,6 +156,8 @@ def install() -> None:
     original_create = EC2ContainerServiceResponse.create_service
     original_update = EC2ContainerServiceResponse.update_service
     original_delete_cluster = EC2ContainerServiceBackend.delete_cluster
+    original_delete_service = EC2ContainerServiceResponse.delete_service
+    original_list_services = EC2ContainerServiceBackend.list_services
 
     def create_service(self: EC2ContainerServiceResponse) -> Any:
         mode = network_mode(self.ecs_backend, self._get_param("taskDefinition"))
@@ -152,6 +168,7 @@ def install() -> None:
             if self._get_param(param) is not None:
                 setattr(service, attribute, self._get_param(param))
         settle(self.ecs_backend, service, None)
+        service.lag_deployed_at = time.monotonic()  # type: ignore[attr-defined]
         return result
 
     def update_service(self: EC2ContainerServiceResponse) -> Any:
@@ -163,7 +180,25 @@ def install() -> None:
             check_load_balancers(self.ecs_backend, self._get_param("loadBalancers"), mode)
         result = original_update(self)
         settle(self.ecs_backend, service, previous)
+        service.lag_deployed_at = time.monotonic()  # type: ignore[attr-defined]
         return result
+
+    def delete_service(self: EC2ContainerServiceResponse) -> Any:
+        cluster, name = self._get_param("cluster", "default"), self._get_param("service")
+        service = self.ecs_backend._get_service(cluster, name)
+        deployed = getattr(service, "lag_deployed_at", None)
+        if deployed is not None and time.monotonic() - deployed < lag.current().of("ecs-deployments"):
+            raise InvalidParameterException("The service cannot be stopped while deployments are active.")
+        return original_delete_service(self)
+
+    def list_services(self: EC2ContainerServiceBackend, cluster_str: str, *args: Any, **kwargs: Any) -> list[str]:
+        cluster = self._get_cluster(cluster_str)
+        own = {
+            s.arn
+            for key, s in self.services.items()
+            if key.split(":", 1)[0] == cluster.name and s.status in ("ACTIVE", "DRAINING")
+        }
+        return [arn for arn in original_list_services(self, cluster_str, *args, **kwargs) if arn in own]
 
     def delete_cluster(self: EC2ContainerServiceBackend, cluster_str: str) -> Any:
         cluster = self._get_cluster(cluster_str)
@@ -174,3 +209,5 @@ def install() -> None:
     EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]
     EC2ContainerServiceResponse.update_service = update_service  # type: ignore[method-assign]
     EC2ContainerServiceBackend.delete_cluster = delete_cluster  # type: ignore[method-assign]
+    EC2ContainerServiceResponse.delete_service = delete_service  # type: ignore[method-assign]
+    EC2ContainerServiceBackend.list_services = list_services  # type: ignore[method-assign]

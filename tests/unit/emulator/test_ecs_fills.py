@@ -1,5 +1,7 @@
 """The ECS fills, driven through boto3 as the collection's module and the buildspec drive them."""
 
+import threading
+import time
 import uuid
 
 import pytest
@@ -147,3 +149,68 @@ def test_delete_cluster_refuses_while_services_are_active(stack):
     ecs.update_service(cluster=stack["name"], service=stack["name"], desiredCount=0)
     ecs.delete_service(cluster=stack["name"], service=stack["name"])
     assert ecs.delete_cluster(cluster=stack["name"])["cluster"]["status"] == "INACTIVE"
+
+
+def test_list_services_names_the_clusters_own_active_services_only(stack):
+    ecs = stack["ecs"]
+    create(stack)
+    other = f"my{stack['name']}"  # moto matched the cluster's name as a substring of <cluster>:<service>
+    ecs.create_cluster(clusterName=other)
+    ecs.create_service(cluster=other, serviceName="theirs", taskDefinition=stack["register"]("v1"), desiredCount=0)
+    ecs.create_service(
+        cluster=stack["name"], serviceName="gone", taskDefinition=stack["register"]("v1"), desiredCount=0
+    )
+    ecs.delete_service(cluster=stack["name"], service="gone")
+    listed = ecs.list_services(cluster=stack["name"])["serviceArns"]
+    assert [arn.rsplit("/", 1)[-1] for arn in listed] == [stack["name"]]
+
+
+@pytest.fixture
+def lagged(stack):
+    """The stack's ECS and ELB through a second emulator on the same state, with ecs-lb and ecs-deployments on."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    from tests.conftest import free_port
+    from tests.emulator.client import emulator_client
+    from tests.emulator.server import make_app
+
+    app = make_app(aws_lag=1.5, aws_lag_only="ecs-lb,ecs-deployments")
+    server = make_server("127.0.0.1", free_port(), app, threaded=True, request_handler=MotoRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    yield dict(stack, ecs=emulator_client(url, "ecs", "us-west-1"), elb=emulator_client(url, "elbv2", "us-west-1"))
+    server.shutdown()
+
+
+def test_ecs_lb_a_new_rules_group_is_refused_for_the_window_then_accepted(lagged):
+    elb = lagged["elb"]
+    listener = elb.describe_listeners(
+        LoadBalancerArn=elb.describe_load_balancers(Names=[lagged["name"]])["LoadBalancers"][0]["LoadBalancerArn"]
+    )["Listeners"][0]["ListenerArn"]
+    elb.create_rule(
+        ListenerArn=listener,
+        Priority=9,
+        Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/alone*"]}}],
+        Actions=[{"Type": "forward", "TargetGroupArn": lagged["groups"]["alone"]}],
+    )
+    code, text = error(create, stack=lagged, group="alone")
+    assert code == "InvalidParameterException" and "does not have an associated load balancer" in text
+    time.sleep(1.6)
+    assert create(lagged, group="alone")["status"] == "ACTIVE"
+
+
+def test_ecs_lb_a_group_associated_before_the_window_is_accepted_at_once(lagged):
+    time.sleep(1.6)  # the stack's listener gave the ip group its load balancer when the stack was made
+    assert create(lagged)["status"] == "ACTIVE"
+
+
+def test_ecs_deployments_a_service_just_updated_cannot_be_deleted_for_the_window(lagged):
+    ecs = lagged["ecs"]
+    time.sleep(1.6)
+    create(lagged)
+    ecs.update_service(cluster=lagged["name"], service=lagged["name"], desiredCount=0)
+    code, text = error(ecs.delete_service, cluster=lagged["name"], service=lagged["name"])
+    assert code == "InvalidParameterException" and text == "The service cannot be stopped while deployments are active."
+    time.sleep(1.6)
+    assert ecs.delete_service(cluster=lagged["name"], service=lagged["name"])["service"]["status"] == "INACTIVE"

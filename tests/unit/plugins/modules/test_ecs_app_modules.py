@@ -1,6 +1,8 @@
 """ecs_app_service and ecs_app_cluster against the emulator, four steps per feature: check mode reports
 a change and writes nothing, apply changes, check mode and apply again change nothing."""
 
+import threading
+import time
 import uuid
 
 import pytest
@@ -77,6 +79,7 @@ def app(aws):
         set_image=False,
         cpu=256,
         memory=512,
+        cpu_architecture="X86_64",
         environment={"MODE": "prod"},
         secrets=None,
         command=None,
@@ -99,12 +102,19 @@ def app(aws):
 
 
 def cluster_params(name, **changes):
-    return dict(
-        dict(name=name, state="present", capacity_providers=["FARGATE", "FARGATE_SPOT"], container_insights=False),
+    defaults = dict(
+        name=name,
+        state="present",
+        capacity_providers=["FARGATE", "FARGATE_SPOT"],
+        container_insights=False,
         tags={"app": name},
         wait_timeout=0,
-        **changes,
+        owned_by=None,
+        services=None,
+        purge_services=False,
+        report_usage=False,
     )
+    return dict(defaults, **changes)
 
 
 def run(aws, function, params, check_mode=False):
@@ -195,14 +205,15 @@ def test_cluster_check_apply_and_container_insights(aws, app):
     assert not run(aws, ecs_app_cluster.absent, cluster_params(name))["changed"]
 
 
-def test_cluster_delete_is_refused_while_a_service_is_active_past_the_budget(aws, app):
+def test_cluster_delete_stops_at_once_at_a_service_not_the_apps(aws, app):
     name, params = app
     run(aws, ecs_app_service.present, params)
-    module = Module(aws, cluster_params(name))
-    with pytest.raises(ClientError, match="ClusterContainsServicesException"):
+    module = Module(aws, cluster_params(name, owned_by={"app": "another", "managed-by": "flask_react.aws"}))
+    with pytest.raises(AssertionError, match=rf"holds services this app did not make \(no app tags\): {name}\."):
         ecs_app_cluster.absent(module, Retrying(aws("ecs")))
-    # A budget of 0 s: refused once, no retry; the cluster is still there.
+    # Nothing deleted, no DeleteCluster retried for minutes.
     assert aws("ecs").describe_clusters(clusters=[name])["clusters"][0]["status"] == "ACTIVE"
+    assert aws("ecs").describe_services(cluster=name, services=[name])["services"][0]["status"] == "ACTIVE"
 
 
 class FirstClusterOfANewAccount(Retrying):
@@ -247,3 +258,112 @@ def test_other_invalid_parameters_are_not_retried(aws):
     with pytest.raises(ClientError, match="Tags are invalid"):
         ecs_app_cluster.create(module, Refusing(aws("ecs")), clusterName="bad")
     assert module.warnings == []
+
+
+OURS = {"managed-by": "flask_react.aws"}
+
+
+def test_dropped_services_leave_with_their_task_definitions_never_a_service_without_the_tags(aws, app):
+    name, params = app
+    owned = dict(OURS, app=name)
+    kept, dropped, foreign = f"{name}-kept", f"{name}-dropped", f"{name}-theirs"
+    run(aws, ecs_app_service.present, dict(params, name=kept, tags=owned))
+    run(aws, ecs_app_service.present, dict(params, name=dropped, tags=owned, target_group_arn=None))
+    run(aws, ecs_app_service.present, dict(params, name=dropped, tags=owned, target_group_arn=None, memory=1024))
+    run(aws, ecs_app_service.present, dict(params, name=foreign, tags={"app": name}, target_group_arn=None))
+    wanted = cluster_params(name, owned_by=owned, services=[kept], purge_services=True, report_usage=True)
+
+    planned = run(aws, ecs_app_cluster.present, wanted, check_mode=True)
+    assert planned["changed"] and not planned["cluster_changed"]
+    assert [(r["name"], r["families"], len(r["deregistered"])) for r in planned["services_removed"]] == [
+        (dropped, [dropped], 2)
+    ]
+    # In check mode the dropped service counts as gone already; another team's service counts.
+    assert planned["in_use"] == {
+        "target_groups": {name: [kept]},
+        "repositories": {name: sorted([kept, foreign])},
+    }
+    ecs = aws("ecs")
+    assert ecs.describe_services(cluster=name, services=[dropped])["services"][0]["status"] == "ACTIVE"
+
+    removed = run(aws, ecs_app_cluster.present, wanted)
+    assert removed["changed"] and removed["services_removed"] == planned["services_removed"]
+    assert ecs.describe_services(cluster=name, services=[dropped])["services"][0]["status"] == "INACTIVE"
+    for status in ("ACTIVE", "INACTIVE"):
+        assert ecs.list_task_definitions(familyPrefix=dropped, status=status)["taskDefinitionArns"] == []
+    assert ecs.describe_services(cluster=name, services=[foreign])["services"][0]["status"] == "ACTIVE"
+    again = run(aws, ecs_app_cluster.present, wanted)
+    assert not again["changed"] and again["services_removed"] == []
+
+
+def test_teardown_removes_every_service_of_the_app_whatever_app_services_says(aws, app):
+    name, params = app
+    owned = dict(OURS, app=name)
+    run(aws, ecs_app_service.present, dict(params, tags=owned))
+    run(aws, ecs_app_service.present, dict(params, name=f"{name}-old", tags=owned, target_group_arn=None))
+    run(aws, ecs_app_service.present, dict(params, name=f"{name}-untagged", tags=None, target_group_arn=None))
+    teardown = cluster_params(name, state="absent", owned_by=owned, services=[name, f"{name}-untagged"])
+    planned = run(aws, ecs_app_cluster.absent, teardown, check_mode=True)
+    assert sorted(r["name"] for r in planned["services_removed"]) == sorted([name, f"{name}-old", f"{name}-untagged"])
+    assert planned["cluster_changed"]
+    gone = run(aws, ecs_app_cluster.absent, teardown)
+    assert gone["changed"] and gone["cluster_changed"]
+    ecs = aws("ecs")
+    assert ecs.describe_clusters(clusters=[name])["clusters"][0]["status"] == "INACTIVE"
+    for family in (name, f"{name}-old", f"{name}-untagged"):
+        assert ecs.list_task_definitions(familyPrefix=family, status="ACTIVE")["taskDefinitionArns"] == []
+    again = run(aws, ecs_app_cluster.absent, teardown)
+    assert not again["changed"] and not again["cluster_changed"]
+
+
+@pytest.fixture
+def lagged(aws, emulator_url):
+    """Clients of a second emulator on the same (per-process) state, with ECS's "not yet" answers on for 3 s."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    from tests.conftest import free_port
+    from tests.emulator.client import emulator_client
+    from tests.emulator.server import make_app
+
+    app = make_app(aws_lag=3, aws_lag_only="ecs-lb,ecs-deployments")
+    server = make_server("127.0.0.1", free_port(), app, threaded=True, request_handler=MotoRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield lambda service: emulator_client(f"http://127.0.0.1:{server.server_port}", service, "us-west-1")
+    server.shutdown()
+
+
+def test_a_listener_rule_still_propagating_is_waited_for_then_the_service_is_created(lagged, app):
+    name, params = app
+    elb = lagged("elbv2")
+    vpc = elb.describe_target_groups(Names=[name])["TargetGroups"][0]["VpcId"]
+    fresh = elb.create_target_group(Name=f"{name}-new", Protocol="HTTP", Port=5000, VpcId=vpc, TargetType="ip")
+    fresh = fresh["TargetGroups"][0]["TargetGroupArn"]
+    listener = elb.describe_listeners(
+        LoadBalancerArn=elb.describe_load_balancers(Names=[name])["LoadBalancers"][0]["LoadBalancerArn"]
+    )["Listeners"][0]["ListenerArn"]
+    # The rule that gives the group its load balancer, made just now: ECS does not see it yet.
+    elb.create_rule(
+        ListenerArn=listener,
+        Priority=7,
+        Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/new*"]}}],
+        Actions=[{"Type": "forward", "TargetGroupArn": fresh}],
+    )
+    module = Module(lagged, dict(params, name=f"{name}-new", target_group_arn=fresh))
+    started = time.monotonic()
+    created = ecs_app_service.present(module, Retrying(lagged("ecs")))
+    assert created["changed"] and created["service"]["load_balancers"][0]["target_group_arn"] == fresh
+    assert time.monotonic() - started >= 3
+    (warning,) = module.warnings
+    assert 'ECS create_service answered "does not have an associated load balancer" for 5 s' in warning
+
+
+def test_a_delete_while_deployments_are_active_is_retried_then_succeeds(lagged, app):
+    name, params = app
+    run(lagged, ecs_app_service.present, params)
+    module = Module(lagged, dict(params, state="absent"))
+    gone = ecs_app_service.absent(module, Retrying(lagged("ecs")))
+    assert gone["changed"] and gone["deleted"]
+    assert lagged("ecs").describe_services(cluster=name, services=[name])["services"][0]["status"] == "INACTIVE"
+    (warning,) = module.warnings
+    assert 'ECS delete_service answered "The service cannot be stopped while deployments are active"' in warning
