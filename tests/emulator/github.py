@@ -100,7 +100,8 @@ def commit(
             _git(repository, "read-tree", parent, env=env)
         for path, content in files.items():
             if content is None:
-                _git(repository, "update-index", "--force-remove", "--", path, env=env)
+                # Mode 0 removes the entry (--force-remove would want a work tree; this repository is bare).
+                _git(repository, "update-index", "--index-info", env=env, stdin=f"0 {'0' * 40}\t{path}\n".encode())
                 continue
             data = content.encode() if isinstance(content, str) else content
             blob = _git(repository, "hash-object", "-w", "--stdin", stdin=data)

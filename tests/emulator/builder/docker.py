@@ -299,7 +299,7 @@ def run(state: State, args: list[str], record: dict[str, Any]) -> int:
     reference, command = args[i], args[i + 1 :]
     image_id, image = state.image(reference)
     argv = ([entrypoint] if entrypoint else []) + command
-    record.update(image=reference, image_id=f"sha256:{image_id}", command=argv)
+    record.update(image=reference, image_id=f"sha256:{image_id}", container_command=argv)
     if not argv:
         print("stub docker: no command given; the image's CMD is not run", file=sys.stderr)
         return 0
