@@ -20,6 +20,10 @@ description:
     and is checked instead (found, one VPC, two zones, public for C(internet-facing)).
   - The private subnets, one per zone, are returned as well (empty unless they span two zones), for
     the database.
+  - With O(fargate_region) (ECS on and C(ecs_subnet_ids) empty, so the tasks use the load balancer's
+    subnets), the pick prefers subnets in the Availability Zones where Fargate runs in that region
+    (by AZ ID, ECS Developer Guide "AWS Fargate Regions"; for example usw1-az1 and usw1-az3 in
+    us-west-1) when they span two zones, so the default VPC works for the tasks too.
 options:
   _input:
     description: The C(subnets) of C(amazon.aws.ec2_vpc_subnet_info).
@@ -45,6 +49,10 @@ options:
     description: Whether O(_input) are the region's default subnets.
     type: bool
     default: false
+  fargate_region:
+    description: The region whose Fargate Availability Zones the pick prefers; empty prefers none.
+    type: str
+    default: ""
 """
 
 EXAMPLES = r"""
@@ -78,6 +86,9 @@ _value:
 """
 
 
+from ansible_collections.flask_react.aws.plugins.module_utils.fargate import in_fargate_zone
+
+
 def _has_internet_route(table):
     return any(str(route.get("gateway_id") or "").startswith("igw-") for route in table.get("routes") or [])
 
@@ -104,7 +115,17 @@ def one_per_zone(subnets):
     return [chosen[zone] for zone in sorted(chosen)]
 
 
-def alb_network(subnets, route_tables=None, scheme="internet-facing", subnet_ids=None, default_vpc=False):
+def fargate_first(subnets, region):
+    """``subnets`` in Fargate's zones of ``region`` when those span two zones, else all of them."""
+    if not region:
+        return subnets
+    chosen = [subnet for subnet in subnets if in_fargate_zone(subnet, region)]
+    return chosen if len({subnet["availability_zone"] for subnet in chosen}) >= 2 else subnets
+
+
+def alb_network(
+    subnets, route_tables=None, scheme="internet-facing", subnet_ids=None, default_vpc=False, fargate_region=""
+):
     """``{vpc, subnets, private_subnets, errors}`` for the load balancer."""
     subnet_ids = list(subnet_ids or [])
     result = {"vpc": "", "subnets": [], "private_subnets": [], "errors": []}
@@ -144,9 +165,13 @@ def alb_network(subnets, route_tables=None, scheme="internet-facing", subnet_ids
             )
         result["subnets"] = subnet_ids
     elif scheme == "internal" and result["private_subnets"]:
-        result["subnets"] = result["private_subnets"]
+        result["subnets"] = one_per_zone(
+            fargate_first([by_id[subnet_id] for subnet_id in result["private_subnets"]], fargate_region)
+        )
     else:
-        result["subnets"] = one_per_zone([subnet for subnet in subnets if subnet["subnet_id"] in public])
+        result["subnets"] = one_per_zone(
+            fargate_first([subnet for subnet in subnets if subnet["subnet_id"] in public], fargate_region)
+        )
     zones = {by_id[subnet_id]["availability_zone"] for subnet_id in result["subnets"]}
     if len(zones) < 2:
         kind = "chosen" if subnet_ids else "public" if scheme == "internet-facing" else "usable"

@@ -133,3 +133,40 @@ def test_alb_errors_is_registered_and_names_the_variable():
         "alb_ssh_cidrs[0]: '10.0.0.1' is not a CIDR block like 203.0.113.0/24 (no prefix length)",
         "alb_listener_port: 0 must be from 1 to 65535",
     ]
+
+
+def zoned(subnet_id, zone, zone_id, vpc="vpc-1"):
+    return dict(subnet(subnet_id, zone, vpc), availability_zone_id=zone_id)
+
+
+# An account where us-west-1 has three zones: Fargate runs in usw1-az1 and usw1-az3 only.
+THREE_ZONES = [
+    zoned("subnet-a", "us-west-1a", "usw1-az2"),
+    zoned("subnet-b", "us-west-1b", "usw1-az1"),
+    zoned("subnet-c", "us-west-1c", "usw1-az3"),
+]
+
+
+def test_with_ecs_the_default_vpc_pick_prefers_fargate_zones():
+    assert alb_network(THREE_ZONES, default_vpc=True)["subnets"] == ["subnet-a", "subnet-b", "subnet-c"]
+    assert alb_network(THREE_ZONES, default_vpc=True, fargate_region="us-west-1")["subnets"] == [
+        "subnet-b",
+        "subnet-c",
+    ]
+    # A region whose every zone runs Fargate: the pick is unchanged.
+    assert alb_network(THREE_ZONES, default_vpc=True, fargate_region="us-east-2")["subnets"] == [
+        "subnet-a",
+        "subnet-b",
+        "subnet-c",
+    ]
+
+
+def test_fewer_than_two_fargate_zones_keep_the_whole_pick():
+    two = [zoned("subnet-a", "us-west-1a", "usw1-az2"), zoned("subnet-b", "us-west-1b", "usw1-az1")]
+    assert alb_network(two, default_vpc=True, fargate_region="us-west-1")["subnets"] == ["subnet-a", "subnet-b"]
+
+
+def test_chosen_alb_subnet_ids_are_never_overridden_by_the_preference():
+    chosen = ["subnet-a", "subnet-b"]
+    result = alb_network(THREE_ZONES, default_vpc=True, subnet_ids=chosen, fargate_region="us-west-1")
+    assert result["subnets"] == chosen
