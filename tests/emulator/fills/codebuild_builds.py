@@ -78,6 +78,8 @@ AFTER_FAILURE = {
     "POST_BUILD": "UPLOAD_ARTIFACTS",
 }
 GITHUB_LOCATION = re.compile(r"^https://github\.com/(?P<owner>[A-Za-z0-9_.-]+)/(?P<repo>[A-Za-z0-9_.-]+?)(?:\.git)?/?$")
+# The build's PATH after the stub docker and the AWS CLI: the machine's tools, never the venv's.
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 # Keeps a hung command from holding the build past its project's timeout by more than this.
 KILL_GRACE_SECONDS = 5
 
@@ -423,8 +425,11 @@ class Run:
         aws = shutil.which("aws", path=str(Path(sys.executable).parent)) or shutil.which("aws")
         if aws:
             (tools / "aws").symlink_to(aws)
+        if not shutil.which("python3", path=SYSTEM_PATH):
+            # CodeBuild's images ship python3; a machine without one lends the emulator's.
+            (tools / "python3").symlink_to(sys.executable)
         variables = {
-            "PATH": f"{tools}:{os.defpath.strip(':') or '/usr/local/bin:/usr/bin:/bin'}",
+            "PATH": f"{tools}:{SYSTEM_PATH}",
             "AWS_ENDPOINT_URL": self.endpoint,
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
@@ -932,7 +937,25 @@ def _answer(start_response: Any, status: str, body: dict[str, Any]) -> list[byte
     return [data]
 
 
+def _list_builds_for_project(self: CodeBuildResponse) -> ActionResult:
+    name = self._get_param("projectName")
+    project = _project(self.codebuild_backend, name)
+    with _lock:
+        ids = list(self.codebuild_backend.build_history.get(project["name"], []))
+    # AWS lists the newest build first unless sortOrder is ASCENDING.
+    return ActionResult({"ids": ids if self._get_param("sortOrder") == "ASCENDING" else ids[::-1]})
+
+
+def _list_builds(self: CodeBuildResponse) -> ActionResult:
+    with _lock:
+        builds = [b for h in self.codebuild_backend.build_metadata_history.values() for b in h]
+    builds.sort(key=lambda build: build["startTime"], reverse=self._get_param("sortOrder") != "ASCENDING")
+    return ActionResult({"ids": [build["id"] for build in builds]})
+
+
 def install() -> None:
+    CodeBuildResponse.list_builds_for_project = _list_builds_for_project  # type: ignore[method-assign]
+    CodeBuildResponse.list_builds = _list_builds  # type: ignore[method-assign]
     CodeBuildResponse.start_build = _start_build  # type: ignore[method-assign]
     CodeBuildResponse.batch_get_builds = _batch_get_builds  # type: ignore[method-assign]
     CodeBuildResponse.stop_build = _stop_build  # type: ignore[method-assign]

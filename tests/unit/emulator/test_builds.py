@@ -152,6 +152,7 @@ def test_inline_buildspec_runs_in_the_checkout_with_codebuild_variables(repo):
     assert printed(log, "CODEBUILD_SRC_DIR").endswith("/src")
     second, _ = run(port, codebuild, name)
     assert second["buildNumber"] == 2
+    assert codebuild.list_builds_for_project(projectName=name)["ids"] == [second["id"], build["id"]], "newest first"
 
 
 def test_buildspec_from_the_source_root_a_named_file_and_a_branch(repo):

@@ -1,5 +1,7 @@
 """`make emulator-start/stop`: start returns once it answers; stop ends only what start launched."""
 
+from pathlib import Path
+
 from tests.conftest import free_port
 from tests.emulator import ctl
 from tests.emulator.client import emulator_client
@@ -29,3 +31,14 @@ def test_stop_without_start_touches_nothing(emulator_url):
     port = int(emulator_url.rsplit(":", 1)[1])
     assert ctl.stop(port) == 0
     assert ctl.answers(port), "the in-process emulator this tool did not start is still up"
+
+
+def test_start_passes_the_github_dir_and_docker_log(emulator_url, tmp_path):
+    port = free_port()
+    try:
+        assert ctl.start(port, github_dir=tmp_path / "github", docker_log=tmp_path / "d.jsonl") == 0
+        argv = Path(f"/proc/{ctl.running_pid(port)}/cmdline").read_bytes().split(b"\0")
+        assert argv[argv.index(b"--github-dir") + 1] == str(tmp_path / "github").encode()
+        assert argv[argv.index(b"--docker-log") + 1] == str(tmp_path / "d.jsonl").encode()
+    finally:
+        ctl.stop(port)

@@ -186,3 +186,33 @@ def test_a_group_a_modified_listener_forwards_to_is_associated_with_its_load_bal
     elb.modify_listener(ListenerArn=arn, DefaultActions=[{"Type": "forward", "TargetGroupArn": group}])
     elb.modify_listener(ListenerArn=arn, DefaultActions=[{"Type": "forward", "TargetGroupArn": group}])
     assert elb.describe_target_groups(TargetGroupArns=[group])["TargetGroups"][0]["LoadBalancerArns"] == [lb]
+
+
+MANIFEST = '{"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "x": %d}'
+
+
+def test_an_immutable_tag_refuses_a_second_put_image_as_ecr_does(aws):
+    ecr = aws("ecr")
+    name = f"r-{uuid.uuid4().hex[:8]}"
+    ecr.create_repository(repositoryName=name, imageTagMutability="IMMUTABLE")
+    ecr.put_image(repositoryName=name, imageManifest=MANIFEST % 1, imageTag="v1")
+    for manifest in (MANIFEST % 2, MANIFEST % 1):  # another image, then the same one again: both refused
+        with pytest.raises(ClientError) as caught:
+            ecr.put_image(repositoryName=name, imageManifest=manifest, imageTag="v1")
+        assert caught.value.response["Error"] == {
+            "Code": "ImageTagAlreadyExistsException",
+            "Message": f"The image tag 'v1' already exists in the '{name}' repository and cannot be overwritten "
+            "because the repository is immutable.",
+        }
+    ecr.put_image(repositoryName=name, imageManifest=MANIFEST % 2, imageTag="v2")
+
+
+def test_a_mutable_tag_moves_and_the_same_image_twice_is_already_there(aws):
+    ecr = aws("ecr")
+    name = f"r-{uuid.uuid4().hex[:8]}"
+    ecr.create_repository(repositoryName=name)
+    ecr.put_image(repositoryName=name, imageManifest=MANIFEST % 1, imageTag="prod")
+    ecr.put_image(repositoryName=name, imageManifest=MANIFEST % 2, imageTag="prod")
+    assert error_code(ecr.put_image, repositoryName=name, imageManifest=MANIFEST % 2, imageTag="prod") == (
+        "ImageAlreadyExistsException"
+    )
