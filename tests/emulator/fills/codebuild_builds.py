@@ -78,6 +78,8 @@ AFTER_FAILURE = {
     "POST_BUILD": "UPLOAD_ARTIFACTS",
 }
 GITHUB_LOCATION = re.compile(r"^https://github\.com/(?P<owner>[A-Za-z0-9_.-]+)/(?P<repo>[A-Za-z0-9_.-]+?)(?:\.git)?/?$")
+# A test of the timeout shortens the minute (tests/unit/emulator/test_builds.py).
+SECONDS_PER_MINUTE = 60.0
 # The build's PATH after the stub docker and the AWS CLI: the machine's tools, never the venv's.
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 # Keeps a hung command from holding the build past its project's timeout by more than this.
@@ -163,7 +165,7 @@ class Run:
         self.overrides = overrides
         self.extra_env = extra_env
         self.endpoint = endpoint
-        self.deadline = time.monotonic() + timeout_minutes * 60
+        self.deadline = time.monotonic() + timeout_minutes * SECONDS_PER_MINUTE
         self.stop_reason: str | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.failed = False
@@ -797,7 +799,7 @@ def _stop_build(self: CodeBuildResponse) -> ActionResult:
 
 
 def webhook_variables(
-    event: str, ref: str, commit: str, before: str = "", pull_request: str = "", base_ref: str = ""
+    event: str, ref: str, commit: str, before: str = "", pull_request: str = "", base_ref: str = "", actor: str = ""
 ) -> dict[str, str]:
     """CODEBUILD_WEBHOOK_* of a GitHub event, and the build's source version (CodeBuild user guide)."""
     variables = {"CODEBUILD_WEBHOOK_EVENT": event, "CODEBUILD_WEBHOOK_HEAD_REF": ref}
@@ -810,6 +812,8 @@ def webhook_variables(
         variables["CODEBUILD_WEBHOOK_TRIGGER"] = "branch/" + ref.removeprefix("refs/heads/")
     if before:
         variables["CODEBUILD_WEBHOOK_PREV_COMMIT"] = before
+    if actor:
+        variables["CODEBUILD_WEBHOOK_ACTOR_ACCOUNT_ID"] = actor
     return variables
 
 
@@ -889,6 +893,7 @@ def webhook(payload: dict[str, Any], endpoint: str) -> list[str]:
         payload.get("before", ""),
         pull_request,
         payload.get("base_ref", ""),
+        str(payload.get("actor") or ""),
     )
     started = []
     for backend in _all_backends():

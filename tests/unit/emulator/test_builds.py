@@ -520,6 +520,33 @@ def test_without_a_github_dir_builds_fail_in_download_source(aws, monkeypatch):
     assert codebuild.batch_get_builds(ids=[f"{name}:nope"])["buildsNotFound"] == [f"{name}:nope"]
 
 
+def test_a_build_past_its_timeout_is_timed_out(aws, monkeypatch, tmp_path):
+    """The in-process emulator, its GitHub directory from EMULATOR_GITHUB_DIR, and 5 minutes made 0.1 s."""
+    from tests.emulator.fills import codebuild_builds
+
+    monkeypatch.setenv("EMULATOR_GITHUB_DIR", str(tmp_path))
+    monkeypatch.setattr(codebuild_builds, "SECONDS_PER_MINUTE", 0.02)
+    location = "https://github.com/acme/slow"
+    github.commit(tmp_path, location, {"buildspec.yml": inline("sleep 30", "echo NEVER=1")})
+    codebuild = aws("codebuild")
+    name = f"p-{uuid.uuid4().hex[:8]}"
+    codebuild.create_project(
+        name=name,
+        source={"type": "GITHUB", "location": location},
+        artifacts={"type": "NO_ARTIFACTS"},
+        environment={"type": "LINUX_CONTAINER", "image": IMAGE, "computeType": "BUILD_GENERAL1_SMALL"},
+        serviceRole=ROLE,
+        timeoutInMinutes=5,
+    )
+    started = time.monotonic()
+    build_id = codebuild.start_build(projectName=name)["build"]["id"]
+    while (build := codebuild.batch_get_builds(ids=[build_id])["builds"][0])["buildStatus"] == "IN_PROGRESS":
+        assert time.monotonic() - started < 20
+        time.sleep(0.05)
+    assert build["buildStatus"] == "TIMED_OUT" and phases(build)["BUILD"] == "TIMED_OUT"
+    assert time.monotonic() - started < 10, "the sleeping command was killed"
+
+
 def test_github_helper_commits_on_top_and_deletes(tmp_path: Path):
     location = "https://github.com/acme/helper"
     first = github.commit(tmp_path, location, {"a.txt": "1", "b.txt": "2"})
