@@ -74,11 +74,17 @@ def test_least_privilege_and_one_branch_by_default_then_the_course_one_variable_
     assert project["projects"][0]["webhook"]["filterGroups"] == [[{"type": "EVENT", "pattern": "PUSH"}]]
 
 
-@pytest.mark.parametrize("location", ["", "github.com/you/app"])
-def test_a_missing_source_location_stops_before_any_write(play, location):
+@pytest.mark.parametrize(
+    ("location", "expected"),
+    [
+        ("", "codebuild_source_location is required: the repository's HTTPS clone URL, e.g."),
+        ("github.com/you/app", "codebuild_source_location: 'github.com/you/app' must be the repository's HTTPS"),
+    ],
+)
+def test_a_missing_source_location_stops_before_any_write(play, location, expected):
     run, calls = play(codebuild_source_location=location)
     assert run.returncode != 0
-    assert "codebuild_source_location is required and must be the repository's URL, e.g." in run.stdout
+    assert expected in run.stdout
     assert writes(calls) == []
 
 
