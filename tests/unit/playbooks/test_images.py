@@ -88,4 +88,9 @@ def test_the_client_is_built_with_the_api_url_of_the_build_project(playbook, rec
     builds = [line for line in log.read_text().splitlines() if line.startswith("build")]
     (client,) = [line for line in builds if "test-driven-client" in line]
     assert "--build-arg REACT_APP_API_SERVICE_URL=https://app.example.com " in client
+    assert "--build-arg VITE_API_SERVICE_URL=https://app.example.com " in client, "the course's Vite client reads it"
+    assert all(line.startswith("build --platform linux/amd64 ") for line in builds), "Fargate's, not this machine's"
+    # ECS on: immutable repositories get a tag of this push's own (no git here: a UTC time), never :prod.
+    pushes = [line for line in log.read_text().splitlines() if line.startswith("push")]
+    assert pushes and all(":local-" in line and ":prod" not in line for line in pushes), pushes
     assert writes(calls) == [], "reading the project changed nothing"
