@@ -84,16 +84,20 @@ def commit(
 ) -> str:
     """Commit ``files`` (path -> text; None deletes) on ``branch``, on top of its tip (or ``parent``).
 
-    Makes the repository when missing. ``replace`` starts from an empty tree instead of the
+    A branch that does not exist yet starts from the default branch's tip (an empty repository:
+    from nothing). Makes the repository when missing. ``replace`` starts from an empty tree instead of the
     parent's files. Files ending in ``.sh`` are executable. Moves the branch; returns the commit id.
     """
     repository = create_repository(github_dir, location)
     ref = branch if branch.startswith("refs/") else f"refs/heads/{branch}"
     if parent is None:
-        try:
-            parent = _git(repository, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-        except RuntimeError:
-            parent = None
+        # A new branch forks from the default branch, as `git checkout -b` then a push does.
+        for start in (ref, "HEAD"):
+            try:
+                parent = _git(repository, "rev-parse", "--verify", "--quiet", f"{start}^{{commit}}")
+                break
+            except RuntimeError:
+                continue
     with tempfile.TemporaryDirectory() as scratch:
         env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
         if parent and not replace:

@@ -556,3 +556,7 @@ def test_github_helper_commits_on_top_and_deletes(tmp_path: Path):
     assert repository == tmp_path / "acme" / "helper"
     listing = github._git(repository, "ls-tree", second)
     assert "b.txt" in listing and "a.txt" not in listing and "100755 blob" in listing
+    feature = github.commit(tmp_path, location, {"d.txt": "4"}, branch="feature")
+    assert github._git(repository, "rev-parse", f"{feature}^") == second, "a new branch forks from the default branch"
+    alone = github.commit(tmp_path, location, {"e.txt": "5"}, branch="other", replace=True)
+    assert github._git(repository, "ls-tree", "--name-only", alone) == "e.txt"
