@@ -250,6 +250,46 @@ def test_failed_pre_build_goes_to_finalizing(repo):
     assert printed(log, "BUILD") is None and printed(log, "POST") is None
 
 
+def test_on_failure_continue_and_abort(repo):
+    port, github_dir, location = repo
+    github.commit(github_dir, location, {"README": "x"})
+    spec = {
+        "version": 0.2,
+        "phases": {
+            "install": {"on-failure": "CONTINUE", "commands": ["false"]},
+            "pre_build": {"commands": ["echo PRE_BUILD=$CODEBUILD_BUILD_SUCCEEDING"]},
+            "build": {"on-failure": "ABORT", "commands": ["false"]},
+            "post_build": {"commands": ["echo POST=ran"]},
+        },
+    }
+    codebuild, name = project(port, location, buildspec=json.dumps(spec))
+    build, log = run(port, codebuild, name)
+    assert build["buildStatus"] == "FAILED"
+    assert phases(build)["INSTALL"] == "FAILED" and printed(log, "PRE_BUILD") == "0", "CONTINUE: the next phase runs"
+    assert "POST_BUILD" not in phases(build) and printed(log, "POST") is None, "ABORT: straight to FINALIZING"
+
+
+def test_parameter_store_and_buildspec_secrets(repo):
+    port, github_dir, location = repo
+    github.commit(github_dir, location, {"README": "x"})
+    parameter = f"/app/{uuid.uuid4().hex[:6]}"
+    emulator_client(port, "ssm", REGION).put_parameter(Name=parameter, Value="from-ssm", Type="String")
+    secret = f"s-{uuid.uuid4().hex[:6]}"
+    emulator_client(port, "secretsmanager", REGION).create_secret(Name=secret, SecretString='{"k": "from-secret"}')
+    spec = inline(
+        "echo PARAM=$PARAM",
+        "echo SPEC_PARAM=$SPEC_PARAM",
+        "echo SPEC_SECRET=$SPEC_SECRET",
+        env={"parameter-store": {"SPEC_PARAM": parameter}, "secrets-manager": {"SPEC_SECRET": f"{secret}:k"}},
+    )
+    variables = [{"name": "PARAM", "value": parameter, "type": "PARAMETER_STORE"}]
+    codebuild, name = project(port, location, buildspec=spec, variables=variables)
+    build, log = run(port, codebuild, name)
+    assert build["buildStatus"] == "SUCCEEDED", log
+    assert printed(log, "PARAM") == printed(log, "SPEC_PARAM") == "from-ssm"
+    assert printed(log, "SPEC_SECRET") == "from-secret"
+
+
 def test_webhook_push_builds_only_what_the_filters_accept(repo):
     port, github_dir, location = repo
     spec = inline("env | grep -E '^CODEBUILD_(WEBHOOK|SOURCE_VERSION|INITIATOR)' | sort")
