@@ -52,6 +52,22 @@ def test_update_project_replaces_only_given_fields(project):
     assert stored["source"]["location"] == "https://github.com/owner/repo.git"
 
 
+def test_an_inline_buildspec_longer_than_aws_takes_is_refused(project):
+    client, project = project
+    source = {"type": "GITHUB", "location": "https://github.com/owner/repo.git"}
+    client.update_project(name=project, source=dict(source, buildspec="version: 0.2\n" + "#" * 25588))
+    too_long = dict(source, buildspec="version: 0.2\n" + "#" * 25589)
+    assert error_code(client.update_project, name=project, source=too_long) == "InvalidInputException"
+    assert error_code(
+        client.create_project,
+        name=f"{project}-2",
+        source=too_long,
+        artifacts={"type": "NO_ARTIFACTS"},
+        environment=ENVIRONMENT,
+        serviceRole=ROLE,
+    ) == "InvalidInputException"
+
+
 def test_update_project_of_a_missing_project_is_not_found(aws):
     assert error_code(aws("codebuild").update_project, name="missing-project") == "ResourceNotFoundException"
 
