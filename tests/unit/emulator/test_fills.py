@@ -55,8 +55,8 @@ def test_update_project_replaces_only_given_fields(project):
 def test_an_inline_buildspec_longer_than_aws_takes_is_refused(project):
     client, project = project
     source = {"type": "GITHUB", "location": "https://github.com/owner/repo.git"}
-    client.update_project(name=project, source=dict(source, buildspec="version: 0.2\n" + "#" * 25588))
-    too_long = dict(source, buildspec="version: 0.2\n" + "#" * 25589)
+    client.update_project(name=project, source=dict(source, buildspec="version: 0.2\n" + "#" * 25587))
+    too_long = dict(source, buildspec="version: 0.2\n" + "#" * 25588)
     assert error_code(client.update_project, name=project, source=too_long) == "InvalidInputException"
     assert error_code(
         client.create_project,
