@@ -34,6 +34,7 @@ CREATES = {
     "CreateAccessKey": "AWS::IAM::AccessKey",
     "CreateSecret": "AWS::SecretsManager::Secret",
     "CreateProject": "AWS::CodeBuild::Project",
+    "PutRule": "AWS::Events::Rule",
     "ImportSourceCredentials": "AWS::CodeBuild::SourceCredential",
     "CreateSecurityGroup": "AWS::EC2::SecurityGroup",
     "CreateLoadBalancer": "AWS::ElasticLoadBalancingV2::LoadBalancer",
