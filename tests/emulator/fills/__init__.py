@@ -1,6 +1,6 @@
 """Fills for what moto lacks or allows where AWS refuses. Each module has one ``install()``."""
 
-from tests.emulator.fills import codebuild, codebuild_builds, ec2, ecr, ecs, elbv2, iam, rds, secretsmanager
+from tests.emulator.fills import codebuild, codebuild_builds, ec2, ecr, ecs, elbv2, events, iam, rds, secretsmanager
 
 _installed = False
 
@@ -16,6 +16,7 @@ def install() -> None:
     ecr.install()
     ecs.install()
     elbv2.install()
+    events.install()
     iam.install()
     rds.install()
     secretsmanager.install()
