@@ -17,7 +17,7 @@ export PYTHONPATH := $(CURDIR)
 # Tests may set AWS_* for boto3; never let a developer's own profile leak in.
 export AWS_CONFIG_FILE := /dev/null
 export AWS_SHARED_CREDENTIALS_FILE := /dev/null
-MOLECULE_SCENARIOS ?= default listener_rules
+MOLECULE_SCENARIOS ?= default listener_rules eventbridge_rule
 # emulator-start: AWS's lags, each this many seconds (AWS_LAG_ONLY=alb-eni,rds-delete picks some),
 # and latency added to every call; both off by default.
 AWS_LAG ?=
