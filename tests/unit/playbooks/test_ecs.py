@@ -106,7 +106,8 @@ def test_cold_converge_runs_every_service_behind_its_target_group(cold, aws):
     logs = aws("logs").describe_log_groups(logGroupNamePrefix="/ecs/shop-")["logGroups"]
     assert {g["logGroupName"]: g.get("retentionInDays") for g in logs} == {f"/ecs/{s}": 30 for s in SERVICES}
     outputs = json.loads((cold[2] / ".outputs" / "local.json").read_text())
-    assert outputs["ecs"]["services"]["api"]["waiting_for_first_build"] is True
+    assert outputs["ecs"]["services"]["api"] == {"service": "shop-api", "log_group": "/ecs/shop-api"}
+    assert "shop-api:1 (0 tasks until the first build pushes its image)" in cold[0].stdout
 
 
 def test_roles_are_least_privilege(cold, aws):
@@ -126,10 +127,16 @@ def test_roles_are_least_privilege(cold, aws):
     assert iam.list_attached_role_policies(RoleName="shop-ecs-task-role")["AttachedPolicies"] == []
     assert iam.list_role_policies(RoleName="shop-ecs-task-role")["PolicyNames"] == []
     deploy = iam.get_role_policy(RoleName="shop-build-role", PolicyName="shop-ecs-deploy")["PolicyDocument"]
-    update, register, pass_role = deploy["Statement"]
+    update, register, tag, pass_role = deploy["Statement"]
     assert sorted(update["Resource"]) == sorted(
         f"arn:aws:ecs:us-west-1:123456789012:service/shop-cluster/{s}" for s in SERVICES
     )
+    # The build registers revisions with the task definition's tags: TagResource on them, at creation only.
+    assert tag["Action"] == "ecs:TagResource"
+    assert sorted(tag["Resource"]) == sorted(
+        f"arn:aws:ecs:us-west-1:123456789012:task-definition/{s}:*" for s in SERVICES
+    )
+    assert tag["Condition"] == {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}}
     assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
 
 
