@@ -94,3 +94,22 @@ def tags_plan(desired, current, purge=True):
 def tag_list(tags):
     """EventBridge's ``[{Key, Value}]`` from a dict, sorted by key."""
     return [{"Key": key, "Value": str(value)} for key, value in sorted((tags or {}).items())]
+
+
+def params_errors(params):
+    """Every broken rule of the input, before any call: text that is not JSON would otherwise fail
+    half-way (after PutRule), and AWS refuses a CodeBuild target without a role."""
+    errors = []
+    texts = [("event_pattern", params.get("event_pattern"))] + [
+        (f"targets[{index}].input", target.get("input")) for index, target in enumerate(params.get("targets") or [])
+    ]
+    for where, text in texts:
+        if isinstance(text, str):
+            try:
+                json.loads(text)
+            except ValueError as error:
+                errors.append(f"{where} is not JSON ({error})")
+    for index, target in enumerate(params.get("targets") or []):
+        if ":codebuild:" in target["arn"] and ":project/" in target["arn"] and not target.get("role_arn"):
+            errors.append(f"targets[{index}].role_arn is required for a CodeBuild project ({target['arn']})")
+    return errors

@@ -148,6 +148,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.flask_react.aws.plugins.module_utils.eventbridge import (
+    params_errors,
     rule_differs,
     rule_request,
     tag_list,
@@ -285,8 +286,11 @@ def main():
         required_if=[("state", "present", ["event_pattern"])],
         supports_check_mode=True,
     )
-    client = module.client("events", retry_decorator=AWSRetry.jittered_backoff(retries=10))
     name, bus = module.params["name"], module.params["event_bus_name"]
+    input_errors = params_errors(module.params)
+    if input_errors:
+        module.fail_json(msg=f"EventBridge rule {name}: " + "; ".join(input_errors))
+    client = module.client("events", retry_decorator=AWSRetry.jittered_backoff(retries=10))
     try:
         current = describe_rule(client, name, bus)
         current_targets = list_targets(client, name, bus) if current else []

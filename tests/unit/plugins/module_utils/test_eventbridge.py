@@ -6,6 +6,7 @@ import pytest
 from ansible_collections.flask_react.aws.plugins.module_utils.eventbridge import (
     canonical_json,
     comparable_target,
+    params_errors,
     rule_differs,
     rule_request,
     tag_list,
@@ -123,3 +124,20 @@ JSON = st.recursive(
 def test_canonical_json_is_one_text_per_meaning(value, indent):
     assert canonical_json(json.dumps(value, indent=indent or None)) == canonical_json(value)
     assert json.loads(canonical_json(value)) == value
+
+
+def test_input_errors_are_found_before_any_call():
+    good = {"event_pattern": json.dumps(PATTERN), "targets": [{"id": "build", "arn": PROJECT, "role_arn": ROLE}]}
+    assert params_errors(good) == []
+    bad = {
+        "event_pattern": "{",
+        "targets": [
+            {"id": "build", "arn": PROJECT, "input": "{not json"},
+            {"id": "other", "arn": PROJECT, "role_arn": None, "input": json.dumps({"a": 1})},
+        ],
+    }
+    errors = params_errors(bad)
+    assert errors[0].startswith("event_pattern is not JSON")
+    assert errors[1].startswith("targets[0].input is not JSON")
+    assert errors[2] == f"targets[0].role_arn is required for a CodeBuild project ({PROJECT})"
+    assert errors[3] == f"targets[1].role_arn is required for a CodeBuild project ({PROJECT})"
