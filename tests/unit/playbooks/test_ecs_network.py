@@ -91,3 +91,10 @@ def test_subnets_outside_the_load_balancers_vpc_are_named(check: Any, vpc: dict,
     )
     assert "ecs_subnet_ids: subnet-0123456789abcdef0 not found" in run.stdout
     assert writes(calls) == []
+
+
+def test_site_stops_at_a_subnet_fargate_cannot_use_before_any_write(playbook: Any):
+    run, calls = playbook("site.yml", "-e", json.dumps({"ecs_subnet_ids": ["subnet-0123456789abcdef0"]}))
+    assert run.returncode != 0
+    assert "ecs_subnet_ids: subnet-0123456789abcdef0 not found" in run.stdout
+    assert writes(calls) == []
