@@ -130,14 +130,14 @@ def build(state: State, args: list[str], record: dict[str, Any]) -> int:
             tags.append(normalise(tag))
         elif arg == "--build-arg" or arg.startswith("--build-arg="):
             value, i = take(args, i, "--build-arg")
-            key, _, given = value.partition("=")
-            build_args[key] = given if "=" in value else os.environ.get(key, "")
+            key, equals, given = value.partition("=")
+            build_args[key] = given if equals else os.environ.get(key, "")
         elif arg == "--platform" or arg.startswith("--platform="):
             platform, i = take(args, i, "--platform")
         elif arg in ("--label", "--target", "--progress", "--network", "--cache-from", "--iidfile") or any(
             arg.startswith(f"{flag}=") for flag in ("--label", "--target", "--progress", "--network", "--cache-from")
         ):
-            _, i = take(args, i, arg.split("=", 1)[0])
+            _skipped, i = take(args, i, arg.split("=", 1)[0])
         elif arg in ("--pull", "--no-cache", "-q", "--quiet", "--rm", "--force-rm"):
             i += 1
         elif arg.startswith("-"):
@@ -203,7 +203,7 @@ def tree_digest(directory: Path) -> str:
 def tag(state: State, args: list[str], record: dict[str, Any]) -> int:
     if len(args) != 2:
         raise DockerError('"docker tag" requires exactly 2 arguments.')
-    image_id, _ = state.image(args[0])
+    image_id, _image = state.image(args[0])
     state.data["tags"][normalise(args[1])] = image_id
     record.update(source=args[0], target=normalise(args[1]), image_id=f"sha256:{image_id}")
     return 0
@@ -216,7 +216,7 @@ def push(state: State, args: list[str], record: dict[str, Any]) -> int:
     reference = normalise(names[0])
     image_id, image = state.image(reference)
     registry = registry_of(reference)
-    repository, _, image_tag = reference.split("/", 1)[1].rpartition(":") if "/" in reference else ("", "", "")
+    repository, _colon, image_tag = reference.split("/", 1)[1].rpartition(":") if "/" in reference else ("", "", "")
     record.update(reference=reference, registry=registry, repository=repository, tag=image_tag)
     host = ECR_HOST.match(registry)
     if not host:
@@ -282,12 +282,12 @@ def run(state: State, args: list[str], record: dict[str, Any]) -> int:
             entrypoint, i = take(args, i, "--entrypoint")
         elif arg in ("-e", "--env") or arg.startswith("--env="):
             value, i = take(args, i, "--env")
-            key, _, given = value.partition("=")
-            env[key] = given if "=" in value else os.environ.get(key, "")
+            key, equals, given = value.partition("=")
+            env[key] = given if equals else os.environ.get(key, "")
         elif arg in ("-w", "--workdir") or arg.startswith("--workdir="):
             workdir, i = take(args, i, "--workdir")
         elif arg in ("--name", "--network", "-v", "--volume", "-p", "--platform", "--user", "-u"):
-            _, i = take(args, i, arg)
+            _skipped, i = take(args, i, arg)
         elif arg in ("--rm", "-i", "-t", "-it", "--init", "--interactive", "--tty"):
             i += 1
         elif arg.startswith("-"):

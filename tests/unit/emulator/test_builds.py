@@ -150,7 +150,7 @@ def test_inline_buildspec_runs_in_the_checkout_with_codebuild_variables(repo):
     assert printed(log, "AWS_REGION") == printed(log, "AWS_DEFAULT_REGION") == REGION
     assert printed(log, "AWS_ENDPOINT_URL") == f"http://127.0.0.1:{port}"
     assert printed(log, "CODEBUILD_SRC_DIR").endswith("/src")
-    second, _ = run(port, codebuild, name)
+    second, _unused = run(port, codebuild, name)
     assert second["buildNumber"] == 2
     assert codebuild.list_builds_for_project(projectName=name)["ids"] == [second["id"], build["id"]], "newest first"
 
@@ -178,8 +178,8 @@ def test_buildspec_from_the_source_root_a_named_file_and_a_branch(repo):
     build, log = run(port, codebuild, name, sourceVersion=main)
     assert printed(log, "ROOT_SPEC") == main
 
-    other, _ = project(port, location, buildspec="ci/other.yml")
-    build, log = run(port, other, _)
+    other, other_name = project(port, location, buildspec="ci/other.yml")
+    build, log = run(port, other, other_name)
     assert printed(log, "OTHER_SPEC") == "yes"
 
     build, log = run(port, codebuild, name, buildspecOverride=inline("echo OVERRIDE_SPEC=yes"))
@@ -198,7 +198,7 @@ def test_no_buildspec_or_source_version_fails_download_source(repo):
     context = next(p for p in build["phases"] if p["phaseType"] == "DOWNLOAD_SOURCE")["contexts"][0]
     assert context["statusCode"] == "YAML_FILE_ERROR" and "buildspec.yml: no such file" in context["message"]
 
-    build, _ = run(port, codebuild, name, sourceVersion="no-such-branch")
+    build, _unused = run(port, codebuild, name, sourceVersion="no-such-branch")
     context = next(p for p in build["phases"] if p["phaseType"] == "DOWNLOAD_SOURCE")["contexts"][0]
     assert context["statusCode"] == "CLIENT_ERROR" and "no-such-branch" in context["message"]
 
@@ -295,7 +295,7 @@ def test_webhook_push_builds_only_what_the_filters_accept(repo):
     spec = inline("env | grep -E '^CODEBUILD_(WEBHOOK|SOURCE_VERSION|INITIATOR)' | sort")
     main_only = [[{"type": "EVENT", "pattern": "PUSH"}, {"type": "HEAD_REF", "pattern": "^refs/heads/main$"}]]
     codebuild, name = project(port, location, buildspec=spec, webhook=main_only)
-    other_location, _ = f"{location[:-4]}-other.git", None
+    other_location, _unused = f"{location[:-4]}-other.git", None
     project(port, other_location, buildspec=spec, webhook=main_only)
 
     feature = github.commit(github_dir, location, {"a": "1"}, branch="feature")
@@ -455,7 +455,7 @@ def test_secrets_manager_variables_are_resolved(repo):
 
     missing = [{"name": "GONE", "value": f"{arn[:-7]}-nope-x:token", "type": "SECRETS_MANAGER"}]
     codebuild, name = project(port, location, buildspec=spec, variables=missing)
-    build, _ = run(port, codebuild, name)
+    build, _unused = run(port, codebuild, name)
     assert build["buildStatus"] == "FAILED" and phases(build)["PROVISIONING"] == "FAILED"
     assert "GONE" in build["phases"][2]["contexts"][0]["message"]
 

@@ -28,11 +28,11 @@ def table(target=None, subnets=(), main=False):
 
 
 PUBLIC = table("igw-1", main=True)
-SUBNETS = [subnet("subnet-1", "usw1-az1"), subnet("subnet-3", "usw1-az3")]
+SUBNETS = (subnet("subnet-1", "usw1-az1"), subnet("subnet-3", "usw1-az3"))
 
 
 def errors(subnets=SUBNETS, ids=("subnet-1", "subnet-3"), tables=(PUBLIC,), public_ip=True, **kwargs):
-    return ecs_network_errors(subnets, list(ids), list(tables), "vpc-1", "us-west-1", public_ip, **kwargs)
+    return ecs_network_errors(list(subnets), list(ids), list(tables), "vpc-1", "us-west-1", public_ip, **kwargs)
 
 
 def test_the_table_names_its_source_regions():
