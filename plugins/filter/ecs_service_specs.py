@@ -106,8 +106,8 @@ SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
 
 
 def secret_resources(secrets):
-    """IAM resources of valueFrom ARNs: a secret's ARN without the JSON key part (with ``-??????`` for the
-    random suffix when the ARN leaves it out), an SSM parameter as is."""
+    """IAM resources of valueFrom ARNs: a secret's ARN without the JSON key part, with ``-??????`` for the
+    random suffix (and as given too when it may already end in one), an SSM parameter as is."""
     resources = set()
     for value_from in secrets.values():
         parts = value_from.split(":")
@@ -116,7 +116,11 @@ def secret_resources(secrets):
             continue
         # arn:<partition>:secretsmanager:<region>:<account>:secret:<name>[:json-key:version-stage:version-id]
         arn = ":".join(parts[:7])
-        resources.add(arn if SECRET_SUFFIX.search(parts[6] if len(parts) > 6 else "") else arn + "-??????")
+        resources.add(arn + "-??????")
+        # A name that ends like a suffix (my-docker) may be a partial ARN all the same: IAM compares
+        # the full ARN, so both forms are granted (the Secrets Manager guide's advice).
+        if SECRET_SUFFIX.search(parts[6] if len(parts) > 6 else ""):
+            resources.add(arn)
     return sorted(resources)
 
 

@@ -128,7 +128,7 @@ def test_site_makes_a_project_that_needs_nothing_in_the_app_repository(chain):
     project = chain.client("codebuild").batch_get_projects(names=["shop-build"])["projects"][0]
     # The build logic is the project's: the app's repository holds no buildspec.yml and no script.
     assert project["source"]["buildspec"].startswith("version: 0.2")
-    assert project["sourceVersion"] == "refs/heads/main"
+    assert project["sourceVersion"] == "main"
     # Before the first build there is no image: every service waits at 0 tasks.
     assert {name: s["desiredCount"] for name, s in chain.services().items()} == dict.fromkeys(SERVICES, 0)
 

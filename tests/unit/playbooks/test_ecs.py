@@ -121,7 +121,7 @@ def test_roles_are_least_privilege(cold, aws):
             "Sid": "ReadTheServicesSecrets",
             "Effect": "Allow",
             "Action": "secretsmanager:GetSecretValue",
-            "Resource": [rds_secret],
+            "Resource": [rds_secret, rds_secret + "-??????"],
         }
     ]
     assert iam.list_attached_role_policies(RoleName="shop-ecs-task-role")["AttachedPolicies"] == []

@@ -179,6 +179,7 @@ def test_database_wiring_names_the_secret_never_a_password():
     assert spec["secrets"]["DATABASE_PASSWORD"] == "arn:aws:secretsmanager:r:1:secret:rds!db-1a-AbCdEf:password::"
     assert spec["secret_resources"] == [
         "arn:aws:secretsmanager:r:1:secret:rds!db-1a-AbCdEf",
+        "arn:aws:secretsmanager:r:1:secret:rds!db-1a-AbCdEf-??????",
         "arn:aws:ssm:r:1:parameter/key",
     ]
     assert ecs_service_specs(services, "shop", {})[0]["environment"] == {}
@@ -191,21 +192,25 @@ SECRET = "arn:aws:secretsmanager:us-west-1:123456789012:secret"
     ("value_from", "granted"),
     [
         # Without its random suffix: IAM matches the secret's real ARN only with the wildcard.
-        (f"{SECRET}:app/token", f"{SECRET}:app/token-??????"),
-        (f"{SECRET}:app/token:key::", f"{SECRET}:app/token-??????"),
-        # With it: as is; a JSON key, version stage or id after it are not part of the resource.
-        (f"{SECRET}:app/token-AbCdEf", f"{SECRET}:app/token-AbCdEf"),
-        (f"{SECRET}:app/token-AbCdEf:password::", f"{SECRET}:app/token-AbCdEf"),
-        (f"{SECRET}:app/token-AbCdEf:password:AWSCURRENT:", f"{SECRET}:app/token-AbCdEf"),
+        (f"{SECRET}:app/token", [f"{SECRET}:app/token-??????"]),
+        (f"{SECRET}:app/token:key::", [f"{SECRET}:app/token-??????"]),
+        # With what looks like one: as is, and with the wildcard too, since a name like app/token-AbCdEf
+        # may itself be partial; a JSON key, version stage or id after it are not part of the resource.
+        (f"{SECRET}:app/token-AbCdEf", [f"{SECRET}:app/token-AbCdEf", f"{SECRET}:app/token-AbCdEf-??????"]),
+        (f"{SECRET}:app/token-AbCdEf:password::", [f"{SECRET}:app/token-AbCdEf", f"{SECRET}:app/token-AbCdEf-??????"]),
+        (
+            f"{SECRET}:app/token-AbCdEf:password:AWSCURRENT:",
+            [f"{SECRET}:app/token-AbCdEf", f"{SECRET}:app/token-AbCdEf-??????"],
+        ),
         (
             "arn:aws:ssm:us-west-1:123456789012:parameter/app/key",
-            "arn:aws:ssm:us-west-1:123456789012:parameter/app/key",
+            ["arn:aws:ssm:us-west-1:123456789012:parameter/app/key"],
         ),
     ],
 )
 def test_the_execution_role_is_granted_the_secrets_real_arn(value_from, granted):
     (spec,) = ecs_service_specs([{"name": "api", "port": 5000, "secrets": {"TOKEN": value_from}}], "shop")
-    assert spec["secret_resources"] == [granted]
+    assert spec["secret_resources"] == granted
     assert spec["secrets"] == {"TOKEN": value_from}, "ECS reads the ARN as given"
 
 
