@@ -11,7 +11,8 @@ flask_react.aws roles:
   IMAGE_TAG          the moving tag (pushed only when IMAGE_TAG_MUTABLE is true)
   ECS_CLUSTER, DEPLOY_BRANCH   where and from which branch to deploy (empty: no deploy)
   REACT_APP_API_SERVICE_URL    the load balancer's URL, the default service's API URL build args
-  DEPLOY_WAIT_MINUTES          how long a deploy waits for services-stable (default 15)
+  DEPLOY_WAIT_MINUTES          how long a deploy waits for its services to be stable (default 15)
+  DEPLOY_POLL_SECONDS          how often it looks (default 15, the services-stable waiter's delay)
   DOCKERHUB_USERNAME, DOCKERHUB_TOKEN   optional: log in to Docker Hub before building
   FLASK_REACT_ACTION           unset or "build"; "redeploy-database" builds nothing and forces a
                                new deployment of the services with database true
@@ -26,12 +27,17 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shlex
 import subprocess
 import sys
 import time
 
 ACTIONS = ("build", "redeploy-database")
+# DescribeServices takes at most 10 services a call.
+DESCRIBE_BATCH = 10
+# platform.machine() -> the architecture Docker names (x86_64 on Linux, AMD64 on Windows, arm64 on macOS).
+ARCHITECTURES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
 # RegisterTaskDefinition's inputs that DescribeTaskDefinition returns (the rest is read-only).
 REGISTER_KEYS = (
@@ -115,11 +121,32 @@ def dockerhub_login() -> None:
         run("docker", "login", "--username", username, "--password-stdin", stdin=token)
 
 
+def architecture(name: str) -> str:
+    """Docker's name of an architecture: ``linux/arm64`` and ``aarch64`` -> ``arm64``."""
+    name = name.split("/")[1] if "/" in name else name
+    return ARCHITECTURES.get(name.lower(), name.lower())
+
+
+def install_emulators() -> None:
+    """Register QEMU's binfmt handlers for the services' foreign architectures, once a build.
+
+    CodeBuild's standard images are x86: without them, ``docker build --platform linux/arm64``
+    fails at the first RUN step (exec format error) and so does ``docker run`` of a test. The
+    project runs privileged (docker build needs it), which the handlers' install needs too.
+    """
+    host = architecture(platform.machine())
+    foreign = sorted({architecture(s.get("platform") or "linux/amd64") for s in services()} - {host})
+    if foreign:
+        run("docker", "run", "--privileged", "--rm", "tonistiigi/binfmt", "--install", ",".join(foreign))
+
+
 def build() -> None:
     if action() != "build":
         print(f"FLASK_REACT_ACTION={action()}: nothing to build")
         return
+    # Logged in first: the binfmt image comes from Docker Hub too.
     dockerhub_login()
+    install_emulators()
     for service in services():
         pairs = sorted(build_args(service).items())
         args = [part for key, value in pairs for part in ("--build-arg", f"{key}={value}")]
@@ -198,31 +225,69 @@ def new_revision(described: dict, container: str, new_image: str, tags: list | N
     return request
 
 
-def wait_stable(cluster: str, names: list[str]) -> None:
-    """``aws ecs wait services-stable``, again until DEPLOY_WAIT_MINUTES have passed.
+def describe(cluster: str, names: list[str]) -> list[dict]:
+    """DescribeServices of ``names``, 10 a call; names it does not know are left out."""
+    found = []
+    for first in range(0, len(names), DESCRIBE_BATCH):
+        batch = names[first : first + DESCRIBE_BATCH]
+        found += aws("ecs", "describe-services", "--cluster", cluster, "--services", *batch)["services"]
+    return found
 
-    The waiter gives up after 10 minutes (40 looks, 15 s apart); a rolling update that drains the
-    old tasks (300 s by default) and a circuit breaker that needs several failed tasks can take
-    longer, and a build that then fails would say nothing about what ECS did.
+
+def unstable(service: dict) -> str:
+    """Why the service is not stable yet; empty when it is.
+
+    Stable as the CLI's services-stable waiter has it (one deployment, runningCount ==
+    desiredCount), or once the PRIMARY deployment's rollout is COMPLETED (old tasks may still be
+    draining). A FAILED rollout, or a service that is no longer ACTIVE, ends the build.
     """
-    deadline = time.monotonic() + 60 * float(os.environ.get("DEPLOY_WAIT_MINUTES") or 15)
+    name = service["serviceName"]
+    if service["status"] != "ACTIVE":
+        sys.exit(f"deploy of {name} failed: the service is {service['status']}")
+    deployments = service.get("deployments") or []
+    primary = next((d for d in deployments if d.get("status") == "PRIMARY"), {})
+    if primary.get("rolloutState") == "FAILED":
+        sys.exit(f"deploy of {name} failed: {primary.get('rolloutStateReason') or 'rollout FAILED'}")
+    running, desired = service.get("runningCount", 0), service.get("desiredCount", 0)
+    if primary.get("rolloutState") == "COMPLETED" or (len(deployments) == 1 and running == desired):
+        return ""
+    return f"{name} {running}/{desired} running, {len(deployments)} deployments"
+
+
+def wait_stable(cluster: str, names: list[str]) -> None:
+    """Look at the services every DEPLOY_POLL_SECONDS until all are stable or DEPLOY_WAIT_MINUTES
+    have passed. Polled here rather than with ``aws ecs wait services-stable``, whose 10 minutes
+    (40 looks, 15 s apart) overrun any shorter deadline: the build's timeout must cover this wait."""
+    minutes = float(os.environ.get("DEPLOY_WAIT_MINUTES") or 15)
+    poll = float(os.environ.get("DEPLOY_POLL_SECONDS") or 15)
+    started = time.monotonic()
+    said = None
     while True:
-        try:
-            run("aws", "ecs", "wait", "services-stable", "--cluster", cluster, "--services", *names)
+        found = describe(cluster, names)
+        missing = sorted(set(names) - {s["serviceName"] for s in found})
+        if missing:
+            sys.exit(f"deploy failed: no service {', '.join(missing)} in cluster {cluster}")
+        waiting = [why for why in map(unstable, found) if why]
+        if not waiting:
             return
-        except subprocess.CalledProcessError:
-            if time.monotonic() >= deadline:
-                raise
-            print("services not stable yet; waiting again", flush=True)
+        now = time.monotonic()
+        if now - started >= 60 * minutes:
+            sys.exit(f"services not stable after {minutes:g} minutes (DEPLOY_WAIT_MINUTES): {'; '.join(waiting)}")
+        # A line a minute at most: a slow rollout should not fill the build's log.
+        if said is None or now - said >= 60:
+            print(f"not stable yet ({int(now - started)} s): {'; '.join(waiting)}", flush=True)
+            said = now
+        time.sleep(max(0.0, min(poll, started + 60 * minutes - now)))
 
 
-def active(cluster: str, service: dict) -> dict:
-    """The ECS service as DescribeServices returns it; empty when it does not exist (yet)."""
-    found = aws("ecs", "describe-services", "--cluster", cluster, "--services", service["service"])["services"]
-    if not found or found[0]["status"] != "ACTIVE":
-        print(f"no deploy of {service['service']}: the service does not exist yet (run site.yml)")
-        return {}
-    return found[0]
+def active(cluster: str, wanted: list[dict]) -> dict[str, dict]:
+    """The wanted services that exist and are ACTIVE, by name, as DescribeServices returns them."""
+    found = {s["serviceName"]: s for s in describe(cluster, [s["service"] for s in wanted])}
+    for service in wanted:
+        if found.get(service["service"], {}).get("status") != "ACTIVE":
+            print(f"no deploy of {service['service']}: the service does not exist yet (run site.yml)")
+            found.pop(service["service"], None)
+    return found
 
 
 def settle(cluster: str, deployed: dict) -> None:
@@ -231,7 +296,7 @@ def settle(cluster: str, deployed: dict) -> None:
         return
     wait_stable(cluster, list(deployed))
     # The circuit breaker rolls a failed deployment back to the previous revision, which is stable too.
-    now = aws("ecs", "describe-services", "--cluster", cluster, "--services", *deployed)["services"]
+    now = describe(cluster, list(deployed))
     rolled_back = [s["serviceName"] for s in now if s["taskDefinition"] != deployed[s["serviceName"]]]
     if rolled_back:
         sys.exit(f"deployment rolled back by the circuit breaker: {', '.join(rolled_back)}")
@@ -246,13 +311,9 @@ def redeploy_database() -> None:
         print("no redeploy: ECS_CLUSTER is empty")
         return
     deployed = {}
-    for service in services():
-        if not service.get("database"):
-            continue
-        found, name = active(cluster, service), service["service"]
-        if found:
-            aws("ecs", "update-service", "--cluster", cluster, "--service", name, "--force-new-deployment")
-            deployed[name] = found["taskDefinition"]
+    for name, found in active(cluster, [s for s in services() if s.get("database")]).items():
+        aws("ecs", "update-service", "--cluster", cluster, "--service", name, "--force-new-deployment")
+        deployed[name] = found["taskDefinition"]
     if not deployed:
         print("no redeploy: no service with database true is running")
     settle(cluster, deployed)
@@ -268,8 +329,9 @@ def deploy() -> None:
         return
     cluster = os.environ["ECS_CLUSTER"]
     deployed = {}
+    running = active(cluster, services())
     for service in services():
-        found = active(cluster, service)
+        found = running.get(service["service"])
         if not found:
             continue
         described = aws(

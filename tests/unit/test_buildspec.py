@@ -35,8 +35,8 @@ CODEBUILD_PROVIDED = {
     "CODEBUILD_SOURCE_VERSION",
 }
 # Set only in some builds: the Docker Hub secret (codebuild role, codebuild_dockerhub_secret_arn) and
-# the rotation rule's StartBuild environmentVariablesOverride.
-OPTIONAL = {"DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN", "FLASK_REACT_ACTION"}
+# the rotation rule's StartBuild environmentVariablesOverride; DEPLOY_POLL_SECONDS only by tests.
+OPTIONAL = {"DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN", "FLASK_REACT_ACTION", "DEPLOY_POLL_SECONDS"}
 SHA = "0123456789abcdef0123456789abcdef01234567"
 REGISTRY = "123456789012.dkr.ecr.us-west-1.amazonaws.com"
 TASK_DEFINITION = "arn:aws:ecs:us-west-1:123456789012:task-definition/{}:{}"
@@ -55,7 +55,13 @@ THREE = [
 ]
 
 AWS_STUB = r'''#!/usr/bin/env python3
-"""aws: records argv, answers from the ECS state in $STUB_ECS (a JSON file it updates)."""
+"""aws: records argv, answers from the ECS state in $STUB_ECS (a JSON file it updates).
+
+DescribeServices refuses more than 10 services and lists unknown ones under failures, as ECS does.
+An updated service has a PRIMARY deployment IN_PROGRESS beside its old one; it settles at its
+$STUB_STABLE_AFTER'th look (default 1): one deployment, runningCount = desiredCount, or with
+$STUB_SETTLE=completed the rollout COMPLETED while the old tasks still drain, or with
+$STUB_SETTLE=failed the rollout FAILED."""
 import json, os, sys
 
 args = sys.argv[1:]
@@ -84,7 +90,35 @@ elif command == "ecr get-login-password":
     print("ecr-password")
     sys.exit(0)
 elif command == "ecs describe-services":
-    answer = {"services": [state["services"][n] for n in option("--services", True) if n in state["services"]]}
+    names = option("--services", True)
+    if len(names) > 10:
+        print("An error occurred (InvalidParameterException) when calling the DescribeServices operation: "
+              "services can have at most 10 items.", file=sys.stderr)
+        sys.exit(254)
+    for name in names:
+        service = state["services"].get(name, {})
+        if "looks" not in service:
+            continue
+        service["looks"] -= 1
+        if service["looks"] > 0:
+            continue
+        primary = dict(service["deployments"][0], rolloutState="COMPLETED")
+        settle = os.environ.get("STUB_SETTLE", "")
+        if settle == "failed":
+            reason = "ECS deployment circuit breaker: tasks failed to start."
+            primary.update(rolloutState="FAILED", rolloutStateReason=reason)
+            service["deployments"][0] = primary
+        elif settle == "completed":
+            service["deployments"][0] = primary
+            service["runningCount"] = service["desiredCount"] + 1
+        else:
+            service["deployments"] = [primary]
+            service["runningCount"] = service["desiredCount"]
+        del service["looks"]
+    answer = {
+        "services": [state["services"][n] for n in names if n in state["services"]],
+        "failures": [{"arn": n, "reason": "MISSING"} for n in names if n not in state["services"]],
+    }
 elif command == "ecs describe-task-definition":
     arn = option("--task-definition")
     family = arn.rsplit("/", 1)[1].split(":")[0]
@@ -110,6 +144,11 @@ elif command == "ecs update-service":
         service["taskDefinition"] = option("--task-definition")
     if "--desired-count" in args:
         service["desiredCount"] = int(option("--desired-count"))
+    old = {"status": "ACTIVE", "taskDefinition": service["taskDefinition"], "rolloutState": "COMPLETED"}
+    new = {"status": "PRIMARY", "taskDefinition": service["taskDefinition"], "rolloutState": "IN_PROGRESS"}
+    service["deployments"] = [new, old]
+    service.setdefault("runningCount", 0)
+    service["looks"] = int(os.environ.get("STUB_STABLE_AFTER") or 1)
     answer = {"service": service}
 json.dump(state, open(os.environ["STUB_ECS"], "w"))
 print(json.dumps(answer))
@@ -127,6 +166,12 @@ if sys.argv[1] == "run" and failing and failing in sys.argv[-1]:
     print("test failed: " + sys.argv[-1], file=sys.stderr)
     sys.exit(1)
 '''
+
+
+# The build host's architecture as platform.machine() answers it: $STUB_MACHINE.
+SITECUSTOMIZE = """import os, platform
+platform.machine = lambda: os.environ.get("STUB_MACHINE", "x86_64")
+"""
 
 
 def spec():
@@ -199,6 +244,8 @@ def codebuild(tmp_path):
     for name, text in (("aws", AWS_STUB), ("docker", DOCKER_STUB)):
         (bin_dir / name).write_text(text)
         (bin_dir / name).chmod(0o755)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site/sitecustomize.py").write_text(SITECUSTOMIZE)
     # The repository mode: the app's repository holds buildspec.yml and ci/codebuild.py.
     checkout = tmp_path / "checkout"
     (checkout / "ci").mkdir(parents=True)
@@ -235,6 +282,7 @@ def codebuild(tmp_path):
             STUB_LOG=str(log),
             HOME=str(tmp_path),
             TMPDIR=str(tmp_path),
+            PYTHONPATH=str(tmp_path / "site"),
         )
         completed = subprocess.run(
             ["bash", "-c", phases_script(buildspec_text or (REPO / "buildspec.yml").read_text())],
@@ -316,14 +364,15 @@ def test_tests_run_in_each_image_after_every_build_and_before_any_push(codebuild
     build = codebuild()
     assert build.returncode == 0, build
     docker = [c for c in build.calls if c.startswith("docker") and not c.startswith("docker login")]
-    runs = [c for c in docker if c.startswith("docker run")]
+    runs = [c for c in docker if c.startswith("docker run --rm --entrypoint")]
     assert runs == [
         f"docker run --rm --entrypoint sh {image('web')} -c test -f index.html",
         f"docker run --rm --entrypoint sh {image('api')} -c python -m pytest -q",
         f"docker run --rm --entrypoint sh {image('api')} -c flake8 .",
     ]
     # The command is one argument, as sh -c takes it.
-    assert [r["argv"][-1] for r in build.records if r["argv"][:2] == ["docker", "run"]][0] == "test -f index.html"
+    tests = [r["argv"] for r in build.records if r["argv"][:3] == ["docker", "run", "--rm"]]
+    assert tests[0][-1] == "test -f index.html"
     last_build = max(i for i, c in enumerate(docker) if c.startswith("docker build"))
     first_push = min(i for i, c in enumerate(docker) if c.startswith("docker push"))
     assert last_build < docker.index(runs[0]) and docker.index(runs[-1]) < first_push
@@ -342,7 +391,8 @@ def test_a_failed_docker_build_runs_no_test_and_pushes_nothing(codebuild, tmp_pa
     stub.write_text(DOCKER_STUB + '\nif sys.argv[1] == "build":\n    sys.exit(1)\n')
     build = codebuild(CODEBUILD_WEBHOOK_TRIGGER="branch/main")
     assert build.returncode != 0
-    assert [c.split()[1] for c in build.calls if c.startswith("docker") and "login" not in c] == ["build"]
+    # binfmt's install (api is arm64, the host x86), then the first build, which fails.
+    assert [c.split()[1] for c in build.calls if c.startswith("docker") and "login" not in c] == ["run", "build"]
     assert not [c for c in build.calls if c.startswith("aws ecs")]
 
 
@@ -504,7 +554,12 @@ def test_a_deploy_registers_tagged_revisions_and_brings_a_service_up_from_zero(c
     ]
     assert {name: s["desiredCount"] for name, s in build.state["services"].items()} == {"shop-web": 2, "shop-api": 3}
     assert "no deploy of shop-worker-2: the service does not exist yet" in build.stdout
-    assert "aws ecs wait services-stable --cluster shop-cluster --services shop-web shop-api" in ecs
+    described = "aws ecs describe-services --cluster shop-cluster --services shop-web shop-api shop-worker-2"
+    waited = "aws ecs describe-services --cluster shop-cluster --services shop-web shop-api"
+    # One look for all three before deploying; then the wait's look and the rollback check's.
+    assert [c for c in ecs if "describe-services" in c] == [f"{described} --output json"] + 2 * [
+        f"{waited} --output json"
+    ]
     assert "deployed: shop-web -> " in build.stdout
 
 
@@ -557,7 +612,7 @@ def test_redeploy_database_builds_nothing_and_restarts_only_the_database_service
     assert ecs == [
         "aws ecs describe-services --cluster shop-cluster --services shop-api --output json",
         "aws ecs update-service --cluster shop-cluster --service shop-api --force-new-deployment --output json",
-        "aws ecs wait services-stable --cluster shop-cluster --services shop-api",
+        "aws ecs describe-services --cluster shop-cluster --services shop-api --output json",
         "aws ecs describe-services --cluster shop-cluster --services shop-api --output json",
     ]
     assert build.state["registered"] == [] and build.state["services"]["shop-web"]["desiredCount"] == 0
@@ -601,28 +656,142 @@ def test_the_inline_buildspec_behaves_like_the_repository_files(codebuild, tmp_p
     assert sorted(p.name for p in app_only.iterdir()) == ["services"], "the build writes nothing into the checkout"
 
 
-def test_a_deploy_waits_again_when_the_services_stable_waiter_gives_up(tmp_path, monkeypatch):
-    """The CLI waiter stops after 10 minutes; a slow rolling update is waited for again, within a deadline."""
-    import importlib.util
+# --- the wait: polled within DEPLOY_WAIT_MINUTES, 10 services a DescribeServices call
 
-    spec_ = importlib.util.spec_from_file_location("codebuild_script", REPO / "ci" / "codebuild.py")
-    script = importlib.util.module_from_spec(spec_)
-    spec_.loader.exec_module(script)
-    looks = tmp_path / "looks"
-    stub = tmp_path / "aws"
-    # The first wait fails as the CLI does after its 40 looks; the second succeeds.
-    stub.write_text(f'#!/bin/bash\necho x >> {looks}\n[ "$(wc -l < {looks})" -ge 2 ]\n')
-    stub.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
-    monkeypatch.setenv("DEPLOY_WAIT_MINUTES", "1")
-    script.wait_stable("shop-cluster", ["shop-web"])
-    assert len(looks.read_text().splitlines()) == 2
 
-    monkeypatch.setenv("DEPLOY_WAIT_MINUTES", "0")
-    looks.write_text("")
-    stub.write_text("#!/bin/bash\nexit 255\n")
-    with pytest.raises(subprocess.CalledProcessError):
-        script.wait_stable("shop-cluster", ["shop-web"])
+def deploying(**env):
+    """A deploy build of the deploy branch that looks every 0 s."""
+    return {"CODEBUILD_WEBHOOK_TRIGGER": "branch/main", "DEPLOY_POLL_SECONDS": "0", **env}
+
+
+def looks(build):
+    """The wait's looks: every describe-services after the first update-service."""
+    first = next(i for i, c in enumerate(build.calls) if "update-service" in c)
+    return [c for c in build.calls[first:] if "describe-services" in c]
+
+
+def test_a_deploy_polls_until_stable_and_says_so_at_most_once_a_minute(codebuild):
+    build = codebuild(**deploying(STUB_STABLE_AFTER="4"))
+    assert build.returncode == 0, build
+    # Four looks until stable, then the rollback check's.
+    assert len(looks(build)) == 5
+    progress = [line for line in build.stdout.splitlines() if line.startswith("not stable yet")]
+    assert len(progress) == 1, progress
+    assert "shop-web 0/2 running, 2 deployments" in progress[0] and "shop-api 0/3 running" in progress[0]
+    assert "deployed: shop-web -> " in build.stdout
+    assert not [c for c in build.calls if " wait " in c], "no CLI waiter: its 10 minutes overrun the deadline"
+
+
+def test_a_completed_rollout_is_stable_while_the_old_tasks_drain(codebuild):
+    build = codebuild(**deploying(STUB_SETTLE="completed", STUB_STABLE_AFTER="2"))
+    assert build.returncode == 0, build
+    assert len(looks(build)) == 3
+    assert [len(s["deployments"]) for s in build.state["services"].values()] == [2, 2]
+
+
+def test_a_failed_rollout_fails_the_build_with_its_reason(codebuild):
+    build = codebuild(**deploying(STUB_SETTLE="failed"))
+    assert build.returncode != 0
+    assert "deploy of shop-web failed: ECS deployment circuit breaker: tasks failed to start." in build.stderr
+    assert "deployed:" not in build.stdout
+
+
+def test_the_wait_ends_at_its_deadline_not_at_the_cli_waiters(codebuild):
+    import time
+
+    started = time.monotonic()
+    build = codebuild(**deploying(STUB_STABLE_AFTER="100000", DEPLOY_WAIT_MINUTES="0.05", DEPLOY_POLL_SECONDS="1"))
+    elapsed = time.monotonic() - started
+    assert build.returncode != 0
+    assert "services not stable after 0.05 minutes (DEPLOY_WAIT_MINUTES): shop-web 0/2 running" in build.stderr
+    # Three seconds of looks a second apart; no look past the deadline's.
+    assert 3 <= len(looks(build)) <= 5 and elapsed < 30, (looks(build), elapsed)
+    # With no time at all: one look, then the build fails.
+    build = codebuild(**deploying(STUB_STABLE_AFTER="100000", DEPLOY_WAIT_MINUTES="0"))
+    assert build.returncode != 0 and len(looks(build)) == 1
+
+
+def test_a_deploy_of_twelve_services_describes_them_ten_at_a_time(codebuild):
+    twelve = [{"name": f"s{n}", "port": 8000 + n, "default": n == 0} for n in range(12)]
+    variables = {
+        item["name"]: item["value"] for item in ecs_build_environment(twelve, "shop", "acme", "shop-cluster", "main")
+    }
+    services = {
+        f"shop-s{n}": {
+            "serviceName": f"shop-s{n}",
+            "status": "ACTIVE",
+            "desiredCount": 1,
+            "taskDefinition": TASK_DEFINITION.format(f"shop-s{n}", 1),
+        }
+        for n in range(12)
+    }
+    build = codebuild(services=services, APP_SERVICES=variables["APP_SERVICES"], **deploying(STUB_STABLE_AFTER="2"))
+    assert build.returncode == 0, build
+    described = [
+        c.split("--services ")[1].split(" --output")[0].split() for c in build.calls if "describe-services" in c
+    ]
+    names = [f"shop-s{n}" for n in range(12)]
+    # Before the deploy, two looks in the wait, the rollback check: each as a call of 10 and one of 2.
+    assert described == 4 * [names[:10], names[10:]]
+    assert len([c for c in build.calls if "update-service" in c]) == 12
+    assert "deployed: shop-s0 -> " in build.stdout and "shop-s11 -> " in build.stdout
+
+
+def test_redeploy_database_of_twelve_services_describes_them_ten_at_a_time(codebuild):
+    twelve = [{"name": f"s{n}", "port": 8000 + n, "default": n == 0, "database": True} for n in range(12)]
+    variables = {
+        item["name"]: item["value"] for item in ecs_build_environment(twelve, "shop", "acme", "shop-cluster", "main")
+    }
+    services = {
+        f"shop-s{n}": {
+            "serviceName": f"shop-s{n}",
+            "status": "ACTIVE",
+            "desiredCount": 1,
+            "taskDefinition": TASK_DEFINITION.format(f"shop-s{n}", 1),
+        }
+        for n in range(12)
+    }
+    build = codebuild(services=services, APP_SERVICES=variables["APP_SERVICES"], FLASK_REACT_ACTION="redeploy-database")
+    assert build.returncode == 0, build
+    described = [
+        c.split("--services ")[1].split(" --output")[0].split() for c in build.calls if "describe-services" in c
+    ]
+    assert [len(names) for names in described] == [10, 2, 10, 2, 10, 2]
+    assert len([c for c in build.calls if "--force-new-deployment" in c]) == 12
+
+
+# --- foreign architectures: QEMU's binfmt handlers before the first build
+
+
+def binfmt(build):
+    return [c for c in build.calls if "tonistiigi/binfmt" in c]
+
+
+def test_an_arm64_service_on_an_x86_host_installs_binfmt_once_before_the_first_build(codebuild):
+    build = codebuild()
+    assert build.returncode == 0, build
+    assert binfmt(build) == ["docker run --privileged --rm tonistiigi/binfmt --install arm64"]
+    docker = [c for c in build.calls if c.startswith("docker") and " login " not in c]
+    assert docker[0] == binfmt(build)[0] and docker[1].startswith("docker build")
+
+
+def test_amd64_services_on_an_x86_host_need_no_binfmt(codebuild):
+    only_amd64 = [dict(service, cpu_architecture="X86_64") for service in THREE]
+    variables = {item["name"]: item["value"] for item in ecs_build_environment(only_amd64, "shop", "acme", "c", "main")}
+    for machine in ("x86_64", "AMD64"):
+        build = codebuild(APP_SERVICES=variables["APP_SERVICES"], STUB_MACHINE=machine)
+        assert build.returncode == 0, build
+        assert not binfmt(build) and any(c.startswith("docker build") for c in build.calls)
+
+
+def test_an_arm64_host_installs_binfmt_for_the_amd64_services(codebuild):
+    build = codebuild(STUB_MACHINE="aarch64")
+    assert build.returncode == 0, build
+    assert binfmt(build) == ["docker run --privileged --rm tonistiigi/binfmt --install amd64"]
+
+
+def test_redeploy_database_installs_no_binfmt(codebuild):
+    assert not binfmt(codebuild(FLASK_REACT_ACTION="redeploy-database"))
 
 
 def test_the_phases_runner_keeps_one_shell_as_codebuild_0_2_does(codebuild, tmp_path):
