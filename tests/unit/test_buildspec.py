@@ -794,6 +794,25 @@ def test_redeploy_database_installs_no_binfmt(codebuild):
     assert not binfmt(codebuild(FLASK_REACT_ACTION="redeploy-database"))
 
 
+def test_the_emulators_docker_records_binfmt_and_runs_no_unbuilt_image(tmp_path):
+    """The emulator's stub docker (tests/emulator/builder/docker.py) as the build script calls it:
+    binfmt, an image it did not build and not in ECR, is recorded and succeeds without running;
+    an ECR image this build did not build is still refused, as Docker finds none to run."""
+    stub = REPO / "tests/emulator/builder/docker.py"
+    env = {"PATH": os.environ["PATH"], "STUB_DOCKER_STATE": str(tmp_path), "STUB_DOCKER_LOG": str(tmp_path / "log")}
+
+    def docker(*args):
+        return subprocess.run(["python3", str(stub), *args], env=env, capture_output=True, text=True, check=False)
+
+    done = docker("run", "--privileged", "--rm", "tonistiigi/binfmt", "--install", "arm64")
+    assert done.returncode == 0, done.stderr
+    assert docker("run", "--rm", "--entrypoint", "sh", image("api"), "-c", "true").returncode == 1
+    first, second = [json.loads(line) for line in (tmp_path / "log").read_text().splitlines()]
+    assert first["argv"] == ["run", "--privileged", "--rm", "tonistiigi/binfmt", "--install", "arm64"]
+    assert first["not_run"] is True and first["container_command"] == ["--install", "arm64"] and first["rc"] == 0
+    assert "No such image" in second["error_message"]
+
+
 def test_the_phases_runner_keeps_one_shell_as_codebuild_0_2_does(codebuild, tmp_path):
     """The runner itself: a variable exported in pre_build reaches post_build."""
     text = textwrap.dedent(

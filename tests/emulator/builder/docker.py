@@ -12,9 +12,11 @@ the emulator's Python, which has boto3). Commands:
 - ``tag SRC DST``, ``push NAME[:TAG]`` (PutImage of a Docker v2 schema 2 manifest whose config
   digest is the image id, into the ECR named by the registry host, through AWS_ENDPOINT_URL;
   needs a login to that registry; an immutable tag refuses a second push as ECR does).
-- ``run [--rm] [--entrypoint X] [-e K[=V]] [-w DIR] IMAGE [CMD...]``: runs the command in a
-  fresh copy of the image's build context (a shell entrypoint or command runs as bash), exit
-  code passed through.
+- ``run [--rm] [--privileged] [--entrypoint X] [-e K[=V]] [-w DIR] IMAGE [CMD...]``: runs the
+  command in a fresh copy of the image's build context (a shell entrypoint or command runs as
+  bash), exit code passed through. An image this build did not build and that is not in an ECR
+  registry (``tonistiigi/binfmt``, which the build script runs to install QEMU's handlers) is
+  recorded (``not_run``) and exits 0 without running anything; an unbuilt ECR image is refused.
 - ``version``, ``info``, ``pull``, ``logout``, ``image inspect`` answer plausibly.
 
 Every call appends one JSON line to $STUB_DOCKER_LOG (when set) and echoes it to stderr, so
@@ -288,7 +290,7 @@ def run(state: State, args: list[str], record: dict[str, Any]) -> int:
             workdir, i = take(args, i, "--workdir")
         elif arg in ("--name", "--network", "-v", "--volume", "-p", "--platform", "--user", "-u"):
             _skipped, i = take(args, i, arg)
-        elif arg in ("--rm", "-i", "-t", "-it", "--init", "--interactive", "--tty"):
+        elif arg in ("--rm", "-i", "-t", "-it", "--init", "--interactive", "--tty", "--privileged"):
             i += 1
         elif arg.startswith("-"):
             raise DockerError(f"unknown flag: {arg}")
@@ -297,7 +299,16 @@ def run(state: State, args: list[str], record: dict[str, Any]) -> int:
     if i >= len(args):
         raise DockerError('"docker run" requires at least 1 argument.')
     reference, command = args[i], args[i + 1 :]
-    image_id, image = state.image(reference)
+    try:
+        image_id, image = state.image(reference)
+    except DockerError:
+        if ECR_HOST.match(registry_of(reference)):
+            raise
+        # Docker would pull it; nothing here can run it, and the only such image a build runs is a
+        # tool for the host (binfmt), so the call is recorded and succeeds.
+        record.update(image=reference, container_command=command, not_run=True)
+        print(f"stub docker: {reference} is not an image of this build; not run", file=sys.stderr)
+        return 0
     argv = ([entrypoint] if entrypoint else []) + command
     record.update(image=reference, image_id=f"sha256:{image_id}", container_command=argv)
     if not argv:
