@@ -99,3 +99,21 @@ def test_latest_with_a_class_rds_sells_no_version_for_fails_before_any_write(rds
     assert run.returncode != 0
     assert "rds_instance_class: RDS sells no postgres version on db.t2.micro with gp2 storage" in run.stdout
     assert writes(calls) == []
+
+
+def test_site_stops_at_a_class_rds_does_not_sell_before_any_write(playbook: Any):
+    # site.yml's pre-checks: not after the IAM user, repositories, project and load balancer were made.
+    run, calls = playbook(
+        "site.yml",
+        "-e",
+        json.dumps(
+            {
+                "rds_instance_identifier": "unsold-site-db",
+                "rds_engine_version": "16.9",
+                "rds_instance_class": "db.t2.micro",
+            }
+        ),
+    )
+    assert run.returncode != 0
+    assert "rds_engine_version 16.9 with rds_instance_class db.t2.micro (gp2 storage)" in run.stdout, run.stdout[-3000:]
+    assert writes(calls) == []
