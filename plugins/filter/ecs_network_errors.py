@@ -57,6 +57,13 @@ options:
     type: list
     elements: dict
     default: []
+  extra_endpoints:
+    description:
+      - More endpoint services a subnet without a route out needs, besides ecr.api, ecr.dkr, s3 and logs -
+        V(secretsmanager) when a service reads secrets (or the database's password), V(ssm) for SSM parameters.
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""
@@ -91,9 +98,20 @@ def ecs_network_errors(
     assign_public_ip=True,
     from_load_balancer=False,
     endpoints=None,
+    extra_endpoints=None,
 ):
     """Messages naming ecs_subnet_ids for every subnet the tasks cannot run in."""
-    return _errors(subnets, subnet_ids, route_tables, vpc_id, region, assign_public_ip, from_load_balancer, endpoints)
+    return _errors(
+        subnets,
+        subnet_ids,
+        route_tables,
+        vpc_id,
+        region,
+        assign_public_ip,
+        from_load_balancer,
+        endpoints,
+        tuple(extra_endpoints or ()),
+    )
 
 
 class FilterModule:

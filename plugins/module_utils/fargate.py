@@ -62,8 +62,8 @@ def default_route_targets(table):
     return targets
 
 
-def missing_endpoints(endpoints, vpc_id, region):
-    """The ENDPOINT_SERVICES the VPC has no available endpoint for (``endpoints``: ec2_vpc_endpoint_info's)."""
+def missing_endpoints(endpoints, vpc_id, region, services=ENDPOINT_SERVICES):
+    """The ``services`` the VPC has no available endpoint for (``endpoints``: ec2_vpc_endpoint_info's)."""
     have = {
         endpoint.get("service_name")
         for endpoint in endpoints or []
@@ -71,13 +71,21 @@ def missing_endpoints(endpoints, vpc_id, region):
     }
     return [
         service
-        for service in ENDPOINT_SERVICES
+        for service in services
         if not any(name.endswith(f".{region}.{service}") for name in have if name)
     ]
 
 
 def ecs_network_errors(
-    subnets, subnet_ids, route_tables, vpc_id, region, assign_public_ip, from_load_balancer=False, endpoints=None
+    subnets,
+    subnet_ids,
+    route_tables,
+    vpc_id,
+    region,
+    assign_public_ip,
+    from_load_balancer=False,
+    endpoints=None,
+    extra_endpoints=(),
 ):
     """Why the tasks cannot run in ``subnet_ids``: each message names ecs_subnet_ids.
 
@@ -121,7 +129,9 @@ def ecs_network_errors(
             continue
         if not assign_public_ip and other:
             continue
-        missing = missing_endpoints(endpoints, vpc_id or subnet.get("vpc_id"), region)
+        # Tasks whose definitions name secrets read them at start: Secrets Manager's (and SSM's) endpoints too.
+        services = ENDPOINT_SERVICES + tuple(service for service in extra_endpoints if service not in ENDPOINT_SERVICES)
+        missing = missing_endpoints(endpoints, vpc_id or subnet.get("vpc_id"), region, services)
         if not missing:
             continue
         if assign_public_ip:

@@ -102,3 +102,19 @@ def test_vpc_endpoints_stand_for_a_route_out():
 
 def test_filter_is_registered():
     assert FilterModule().filters()["ecs_network_errors"](SUBNETS, ["subnet-1"], [PUBLIC], "vpc-1", "us-west-1") == []
+
+
+def test_services_with_secrets_need_the_secrets_manager_endpoint_too():
+    services = ("ecr.api", "ecr.dkr", "s3", "logs")
+    endpoints = [
+        {"vpc_id": "vpc-1", "service_name": f"com.amazonaws.us-west-1.{service}", "state": "available"}
+        for service in services
+    ]
+    private = [table(main=True)]
+    assert errors(tables=private, public_ip=False, endpoints=endpoints) == []
+    (message, _other) = errors(
+        tables=private, public_ip=False, endpoints=endpoints, extra_endpoints=("secretsmanager", "ssm")
+    )
+    assert message.endswith("or VPC endpoints for secretsmanager, ssm")
+    with_secrets = [*endpoints, dict(endpoints[0], service_name="com.amazonaws.us-west-1.secretsmanager")]
+    assert errors(tables=private, public_ip=False, endpoints=with_secrets, extra_endpoints=("secretsmanager",)) == []
