@@ -85,8 +85,8 @@ def test_project_has_every_course_setting(aws, app):
     environment = project["environment"]
     assert environment["image"] == "aws/codebuild/standard:7.0", "supported Ubuntu 22.04, not the course's 4.0"
     assert environment["privilegedMode"] is True
-    # 20 with ECS (on by default): a deploy waits for services-stable; the course's 10 without.
-    assert project["timeoutInMinutes"] == 20
+    # With ECS (on by default): 15 to build, test and push + ecs_deploy_wait_minutes (15); the course's 10 without.
+    assert project["timeoutInMinutes"] == 30
     assert project["badge"]["badgeEnabled"] is True
     assert project["source"]["type"] == "GITHUB" and project["source"]["reportBuildStatus"] is True
     assert project["artifacts"]["type"] == "NO_ARTIFACTS"
