@@ -22,7 +22,12 @@ def test_one_repository_per_service(aws, app):
         tags = aws("ecr").list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
         assert {"Key": "managed-by", "Value": "flask_react.aws"} in tags
         text = aws("ecr").get_lifecycle_policy(repositoryName=repo["repositoryName"])["lifecyclePolicyText"]
-        assert json.loads(text)["rules"][0]["selection"]["tagStatus"] == "untagged"
+        selections = [rule["selection"] for rule in json.loads(text)["rules"]]
+        # :prod kept (a higher-priority rule selects it), untagged images expire after 14 days,
+        # at most 30 tagged images (one per commit) are kept.
+        assert selections[0]["tagPatternList"] == ["prod"] and selections[0]["countNumber"] == 1
+        assert selections[1]["tagStatus"] == "untagged" and selections[1]["countNumber"] == 14
+        assert selections[2]["tagPatternList"] == ["*"] and selections[2]["countNumber"] == 30
 
 
 @pytest.mark.teardown
