@@ -49,12 +49,14 @@ _value:
   elements: str
 """
 
+from ansible_collections.flask_react.aws.plugins.module_utils.app_model import target_group_name
+
 MANAGED_BY = "flask_react.aws"
 
 
 def dropped_target_groups(target_groups, app_services, app_name):
     """Names of this app's tagged target groups that no service in ``app_services`` names."""
-    kept = {f"{app_name}-{service['name']}-tg" for service in app_services}
+    kept = {target_group_name(app_name, service["name"]) for service in app_services}
     return sorted(
         group["target_group_name"]
         for group in target_groups

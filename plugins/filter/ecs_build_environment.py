@@ -81,6 +81,12 @@ _value:
 """
 
 
+from ansible_collections.flask_react.aws.plugins.module_utils.app_model import resolve
+
+# The keys of APP_SERVICES (ci/codebuild.py's contract), read from the app model.
+KEYS = ("name", "repository", "service", "container", "default", "platform", "desired_count", "database", "tests")
+
+
 def ecs_build_environment(
     app_services,
     app_name,
@@ -90,31 +96,12 @@ def ecs_build_environment(
     mutable_tags=False,
     deploy_wait_minutes=15,
 ):
-    """The build and deploy description CodeBuild reads from its environment."""
-    services = []
-    for service in app_services:
-        build = service.get("build") or {}
-        context = build.get("context", f"services/{service['name']}")
-        tests = service.get("test") or []
-        services.append(
-            {
-                "name": service["name"],
-                "repository": f"{ecr_repository_prefix}-{service['name']}",
-                "service": f"{app_name}-{service['name']}",
-                "container": service["name"],
-                "context": context,
-                "dockerfile": f"{context}/{build.get('dockerfile', 'Dockerfile.prod')}",
-                "args": {key: str(value) for key, value in (build.get("args") or {}).items()},
-                "default": bool(service.get("default", False)),
-                # Fargate runs what the task definition's runtimePlatform says (X86_64 unless set).
-                "platform": "linux/arm64"
-                if str(service.get("cpu_architecture") or "").upper() == "ARM64"
-                else "linux/amd64",
-                "desired_count": int(service.get("desired_count", 1)),
-                "database": bool(service.get("database", False)),
-                "tests": [tests] if isinstance(tests, str) else [str(command) for command in tests],
-            }
-        )
+    """The build and deploy description CodeBuild reads from its environment, from the app model."""
+    model = resolve(app_services, app_name, ecr_repository_prefix, cluster=cluster)
+    services = [
+        {**{key: service[key] for key in KEYS}, **service["build"]}
+        for service in model["services"]
+    ]
     return [
         {"name": "APP_SERVICES", "value": json.dumps(services, sort_keys=True, separators=(",", ":"))},
         {"name": "ECS_CLUSTER", "value": cluster or ""},

@@ -55,11 +55,20 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description:
-    - One entry per service, keys name, family, log_group, port, cpu, memory, desired_count, environment,
-      secrets, command, cpu_architecture, platform, secret_resources (what the execution role must read).
+    - One entry per service, keys name, family, log_group, container, target_group, port, cpu, memory,
+      desired_count, environment, secrets, command, cpu_architecture, platform, secret_resources (what
+      the execution role must read).
   type: list
   elements: dict
 """
+
+from ansible_collections.flask_react.aws.plugins.module_utils.app_model import (
+    cpu_architecture,
+    ecs_name,
+    log_group_name,
+    platform_of,
+    target_group_name,
+)
 
 
 def ecs_service_specs(app_services, app_name, database=None):
@@ -69,7 +78,6 @@ def ecs_service_specs(app_services, app_name, database=None):
     for service in app_services:
         environment = {key: str(value) for key, value in (service.get("environment") or {}).items()}
         secrets = dict(service.get("secrets") or {})
-        architecture = str(service.get("cpu_architecture") or "X86_64").upper()
         if service.get("database") and database.get("secret_arn"):
             environment.update(
                 DATABASE_HOST=str(database.get("host") or ""),
@@ -82,8 +90,10 @@ def ecs_service_specs(app_services, app_name, database=None):
         specs.append(
             {
                 "name": service["name"],
-                "family": f"{app_name}-{service['name']}",
-                "log_group": f"/ecs/{app_name}-{service['name']}",
+                "family": ecs_name(app_name, service["name"]),
+                "log_group": log_group_name(app_name, service["name"]),
+                "container": service["name"],
+                "target_group": target_group_name(app_name, service["name"]),
                 "port": service["port"],
                 "cpu": service.get("cpu", 256),
                 "memory": service.get("memory", 512),
@@ -91,16 +101,14 @@ def ecs_service_specs(app_services, app_name, database=None):
                 "environment": environment,
                 "secrets": secrets,
                 "command": service.get("command"),
-                "cpu_architecture": architecture,
-                "platform": PLATFORMS[architecture],
+                "cpu_architecture": cpu_architecture(service),
+                "platform": platform_of(service),
                 "secret_resources": secret_resources(secrets),
             }
         )
     return specs
 
 
-# The docker platform an image must be built for, per runtimePlatform.cpuArchitecture (Linux).
-PLATFORMS = {"X86_64": "linux/amd64", "ARM64": "linux/arm64"}
 # Secrets Manager appends a hyphen and 6 random characters to a secret's name in its ARN.
 SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
 

@@ -42,19 +42,12 @@ _value:
   elements: dict
 """
 
-
-def target_group_name(app_name, service_name):
-    """The target group of one service: ``<app_name>-<service>-tg``."""
-    return f"{app_name}-{service_name}-tg"
+from ansible_collections.flask_react.aws.plugins.module_utils.app_model import resolve
 
 
 def service_rules(app_services, app_name):
-    """``[{paths, target_group}]`` for every service that routes paths, in order."""
-    return [
-        {"paths": list(service["paths"]), "target_group": target_group_name(app_name, service["name"])}
-        for service in app_services
-        if service.get("paths")
-    ]
+    """``[{paths, target_group}]`` for every service that routes paths, in order (the app model's rules)."""
+    return resolve(app_services, app_name, "")["rules"]
 
 
 class FilterModule:

@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright: flask_react.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: app_model
+short_description: The app model - every name derived from app_services, resolved once
+version_added: 0.2.0
+author: flask_react.aws developers (@flask-react)
+description:
+  - Turns the app description (C(app_services), C(app_name), C(ecr_repository_prefix)) and the
+    environment (region, account, partition, image tag, ECS cluster) into one model that every role,
+    C(playbooks/images.yml) and the build environment read, so no name is derived twice.
+  - Per service, in C(app_services)' order - C(target_group) C(<app_name>-<name>-tg), C(repository)
+    C(<ecr_repository_prefix>-<name>), C(image_uri) C(<account>.dkr.ecr.<region>.<dns suffix>/<repository>:<image_tag>)
+    (the partition's domain, C(amazonaws.com.cn) in China; empty while the account is not known),
+    C(family) and C(service) C(<app_name>-<name>), C(container) C(<name>), C(log_group)
+    C(/ecs/<app_name>-<name>), C(build) (C(context), default C(services/<name>); C(dockerfile), the
+    path from the source root, default C(<context>/Dockerfile.prod); C(args), the service's
+    C(build.args) as strings), C(cpu_architecture) and C(platform) (C(linux/amd64), or C(linux/arm64)
+    for C(ARM64)), C(desired_count), C(database), C(tests) and C(rules) (C([{paths, target_group}])
+    when the service routes paths).
+  - The default service without C(build.args) is built with C(NODE_ENV=production) and the load
+    balancer's URL as C(REACT_APP_API_SERVICE_URL) and C(VITE_API_SERVICE_URL), by C(playbooks/images.yml)
+    and by CodeBuild alike; the model keeps C(args) as the service gives them.
+  - The role C(flask_react.aws.app) sets the fact C(app_model) with it once per run (C(tasks/model.yml)).
+positional: _input
+options:
+  _input:
+    description: The services (C(app_services)); each needs C(name).
+    type: list
+    elements: dict
+    required: true
+  app_name:
+    description: The value of C(app_name), the prefix of the target group, ECS and log group names.
+    type: str
+    required: true
+  ecr_repository_prefix:
+    description: The value of C(ecr_repository_prefix), the prefix of the repositories.
+    type: str
+    required: true
+  region:
+    description: The AWS region (C(aws_region)); picks the registry's DNS suffix.
+    type: str
+    default: ""
+  account_id:
+    description: The 12-digit account ID; empty leaves C(registry) and every C(image_uri) empty.
+    type: str
+    default: ""
+  partition:
+    description: The account's partition (C(aws), C(aws-cn), C(aws-us-gov)...), for ARNs.
+    type: str
+    default: aws
+  image_tag:
+    description: The tag in each C(image_uri).
+    type: str
+    default: prod
+  cluster:
+    description: The ECS cluster's name; empty gives C(<app_name>-cluster).
+    type: str
+    default: ""
+"""
+
+EXAMPLES = r"""
+- name: The course's app in us-west-1
+  ansible.builtin.set_fact:
+    app_model: >-
+      {{ app_services | flask_react.aws.app_model(app_name='flask-react', ecr_repository_prefix='test-driven',
+         region='us-west-1', account_id='123456789012') }}
+  # app_model.by_name.users =>
+  #   {"name": "users", "target_group": "flask-react-users-tg", "repository": "test-driven-users",
+  #    "image_uri": "123456789012.dkr.ecr.us-west-1.amazonaws.com/test-driven-users:prod",
+  #    "family": "flask-react-users", "service": "flask-react-users", "container": "users",
+  #    "log_group": "/ecs/flask-react-users",
+  #    "build": {"context": "services/users", "dockerfile": "services/users/Dockerfile.prod", "args": {}},
+  #    "platform": "linux/amd64", "rules": [{"paths": ["/users*", ...], "target_group": "flask-react-users-tg"}], ...}
+
+- name: Every target group name
+  ansible.builtin.debug:
+    msg: "{{ app_model.target_groups }}"
+"""
+
+RETURN = r"""
+_value:
+  description:
+    - The model - C(app_name), C(region), C(account_id), C(partition), C(registry) (empty without an
+      account), C(cluster), C(image_tag), C(default_service) (its name), C(services) (one dict per
+      service, keys as described above), C(by_name) (the same dicts by service name), and the lists
+      C(target_groups), C(repositories), C(families), C(log_groups) and C(rules) (every service's, in order).
+  type: dict
+"""
+
+from ansible_collections.flask_react.aws.plugins.module_utils.app_model import resolve
+
+
+def app_model(
+    app_services,
+    app_name,
+    ecr_repository_prefix,
+    region="",
+    account_id="",
+    partition="aws",
+    image_tag="prod",
+    cluster="",
+):
+    """The app model of ``app_services`` (module_utils/app_model.py's ``resolve``)."""
+    return resolve(app_services, app_name, ecr_repository_prefix, region, account_id, partition, image_tag, cluster)
+
+
+class FilterModule:
+    """flask_react.aws filters."""
+
+    def filters(self):
+        return {"app_model": app_model}

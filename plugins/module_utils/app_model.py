@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+# Copyright: flask_react.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The app model: every name derived from ``app_services``, in one place (pure Python, no boto3).
+
+``resolve`` turns the app description (``app_services``, ``app_name``, ``ecr_repository_prefix``,
+the region, the account and partition, the image tag, the ECS cluster) into one dict that the
+roles, ``playbooks/images.yml``, the build environment (``ci/codebuild.py``'s ``APP_SERVICES``)
+and the filters read. Nothing else derives a service's target group, repository, image URI, ECS
+family and service, container, log group, build or rules: a rule changes here or nowhere.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.flask_react.aws.plugins.module_utils.ecr import EcrNameError, dns_suffix
+from ansible_collections.flask_react.aws.plugins.module_utils.ecr import image_uri as _image_uri
+from ansible_collections.flask_react.aws.plugins.module_utils.ecr import registry as _registry
+
+# runtimePlatform.cpuArchitecture -> docker's --platform (Fargate runs linux/amd64 unless told ARM64).
+PLATFORMS = {"X86_64": "linux/amd64", "ARM64": "linux/arm64"}
+# The course's layout: services/<name>/Dockerfile.prod.
+DEFAULT_DOCKERFILE = "Dockerfile.prod"
+# The build arguments the default service gets when its build.args are empty (#19): the load
+# balancer's URL under both names a React app reads (Create React App's and Vite's).
+API_URL_ARGS = ("REACT_APP_API_SERVICE_URL", "VITE_API_SERVICE_URL")
+
+
+# --- One function per derived name (validation.py and the filters import these).
+def target_group_name(app_name, service_name):
+    """The service's target group: ``<app_name>-<service>-tg`` (ELB's limit: 32 characters)."""
+    return f"{app_name}-{service_name}-tg"
+
+
+def repository_name(ecr_repository_prefix, service_name):
+    """The service's ECR repository: ``<ecr_repository_prefix>-<service>``."""
+    return f"{ecr_repository_prefix}-{service_name}"
+
+
+def ecs_name(app_name, service_name):
+    """The service's ECS service and task definition family: ``<app_name>-<service>``."""
+    return f"{app_name}-{service_name}"
+
+
+def log_group_name(app_name, service_name):
+    """The service's CloudWatch log group: ``/ecs/<app_name>-<service>``."""
+    return f"/ecs/{ecs_name(app_name, service_name)}"
+
+
+def cluster_name(app_name, cluster=""):
+    """The ECS cluster: ``cluster`` when given, else ``<app_name>-cluster``."""
+    return cluster or f"{app_name}-cluster"
+
+
+def cpu_architecture(service):
+    """``X86_64`` unless the service says ``ARM64`` (either case)."""
+    return str(service.get("cpu_architecture") or "X86_64").upper()
+
+
+def platform_of(service):
+    """The docker platform Fargate runs the service's image on."""
+    return PLATFORMS.get(cpu_architecture(service), "linux/amd64")
+
+
+def build_of(service):
+    """``{context, dockerfile, args}``: ``build.context`` (default ``services/<name>``, slashes at
+    either end dropped), the Dockerfile's path from the source root (``<context>/<build.dockerfile>``,
+    default ``Dockerfile.prod``), and ``build.args`` verbatim as strings (``{}`` when none)."""
+    build = service.get("build") or {}
+    context = str(build.get("context") or f"services/{service['name']}").strip("/") or "."
+    dockerfile = str(build.get("dockerfile") or DEFAULT_DOCKERFILE).lstrip("/")
+    return {
+        "context": context,
+        "dockerfile": f"{context}/{dockerfile}",
+        "args": {str(key): str(value) for key, value in (build.get("args") or {}).items()},
+    }
+
+
+def default_build_args(api_url):
+    """What the default service without build args is built with (``ci/codebuild.py`` has the same rule)."""
+    return {"NODE_ENV": "production", **{name: api_url for name in API_URL_ARGS}}
+
+
+def build_args(service, api_url=None):
+    """The build arguments of one service (of the model or of ``app_services``): its own ``build.args``;
+    the default service with none gets ``default_build_args(api_url)`` when an API URL is known."""
+    args = {str(key): str(value) for key, value in ((service.get("build") or {}).get("args") or {}).items()}
+    if args or not service.get("default") or api_url is None:
+        return args
+    return default_build_args(api_url)
+
+
+def tests_of(service):
+    """The service's ``test`` commands as a list of strings."""
+    tests = service.get("test") or []
+    return [tests] if isinstance(tests, str) else [str(command) for command in tests]
+
+
+def _account(account_id):
+    if isinstance(account_id, int) and not isinstance(account_id, bool):
+        # YAML reads an unquoted account ID as a number and drops its leading zeros.
+        return str(account_id).zfill(12)
+    return str(account_id or "")
+
+
+def _registry_of(account_id, region):
+    if not account_id:
+        return ""
+    try:
+        return _registry(account_id, region)
+    except EcrNameError:
+        # The account or region is validated elsewhere, with a message naming the variable.
+        return f"{account_id}.dkr.ecr.{region}.{dns_suffix(str(region or ''))}"
+
+
+def _image_of(repository, account_id, region, image_tag):
+    if not account_id:
+        return ""
+    try:
+        return _image_uri(repository, account_id, region, image_tag)
+    except EcrNameError:
+        return f"{_registry_of(account_id, region)}/{repository}:{image_tag}"
+
+
+def resolve_service(service, app_name, ecr_repository_prefix, region="", account_id="", image_tag="prod"):
+    """The model of one ``app_services`` entry (see ``resolve``)."""
+    name = service["name"]
+    account_id = _account(account_id)
+    repository = repository_name(ecr_repository_prefix, name)
+    target_group = target_group_name(app_name, name)
+    paths = list(service.get("paths") or [])
+    return {
+        "name": name,
+        "default": bool(service.get("default", False)),
+        "port": service.get("port"),
+        "health_check_path": service.get("health_check_path", "/"),
+        "paths": paths,
+        "target_group": target_group,
+        "repository": repository,
+        "image_uri": _image_of(repository, account_id, region, image_tag),
+        "family": ecs_name(app_name, name),
+        "service": ecs_name(app_name, name),
+        "container": name,
+        "log_group": log_group_name(app_name, name),
+        "build": build_of(service),
+        "cpu_architecture": cpu_architecture(service),
+        "platform": platform_of(service),
+        "desired_count": int(service.get("desired_count", 1)),
+        "database": bool(service.get("database", False)),
+        "tests": tests_of(service),
+        "rules": [{"paths": paths, "target_group": target_group}] if paths else [],
+    }
+
+
+def resolve(
+    app_services,
+    app_name,
+    ecr_repository_prefix,
+    region="",
+    account_id="",
+    partition="aws",
+    image_tag="prod",
+    cluster="",
+):
+    """The app model: the app's names and, per service in ``app_services``' order, every derived name.
+
+    Returns ``{app_name, region, account_id, partition, registry, cluster, image_tag, default_service,
+    services, by_name, target_groups, repositories, families, log_groups, rules}``; ``registry`` and
+    each service's ``image_uri`` are ``''`` while the account is not known yet.
+    """
+    account_id = _account(account_id)
+    services = [
+        resolve_service(service, app_name, ecr_repository_prefix, region, account_id, image_tag)
+        for service in app_services or []
+    ]
+    defaults = [service["name"] for service in services if service["default"]]
+    return {
+        "app_name": app_name,
+        "region": region,
+        "account_id": account_id,
+        "partition": partition or "aws",
+        "registry": _registry_of(account_id, region),
+        "cluster": cluster_name(app_name, cluster),
+        "image_tag": image_tag,
+        "default_service": defaults[0] if defaults else "",
+        "services": services,
+        "by_name": {service["name"]: service for service in services},
+        "target_groups": [service["target_group"] for service in services],
+        "repositories": [service["repository"] for service in services],
+        "families": [service["family"] for service in services],
+        "log_groups": [service["log_group"] for service in services],
+        "rules": [rule for service in services for rule in service["rules"]],
+    }
