@@ -50,9 +50,9 @@ options:
     type: str
     default: ""
   partition:
-    description: The account's partition (C(aws), C(aws-cn), C(aws-us-gov)...), for ARNs.
+    description: The account's partition (C(aws), C(aws-cn), C(aws-us-gov)...), for ARNs; empty is the region's.
     type: str
-    default: aws
+    default: ""
   image_tag:
     description: The tag in each C(image_uri).
     type: str
@@ -101,7 +101,7 @@ def app_model(
     ecr_repository_prefix,
     region="",
     account_id="",
-    partition="aws",
+    partition="",
     image_tag="prod",
     cluster="",
 ):

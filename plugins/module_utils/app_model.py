@@ -25,6 +25,26 @@ DEFAULT_DOCKERFILE = "Dockerfile.prod"
 API_URL_ARGS = ("REACT_APP_API_SERVICE_URL", "VITE_API_SERVICE_URL")
 
 
+# Region prefix -> partition, for when neither the inventory nor STS named it; the first match wins.
+PARTITIONS = (
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-isob-", "aws-iso-b"),
+    ("us-isof-", "aws-iso-f"),
+    ("us-iso-", "aws-iso"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("eusc-", "aws-eusc"),
+)
+
+
+def partition_of(region):
+    """The partition ``region`` belongs to (``aws`` unless its prefix says otherwise)."""
+    for prefix, partition in PARTITIONS:
+        if str(region or "").startswith(prefix):
+            return partition
+    return "aws"
+
+
 # --- One function per derived name (validation.py and the filters import these).
 def target_group_name(app_name, service_name):
     """The service's target group: ``<app_name>-<service>-tg`` (ELB's limit: 32 characters)."""
@@ -157,7 +177,7 @@ def resolve(
     ecr_repository_prefix,
     region="",
     account_id="",
-    partition="aws",
+    partition="",
     image_tag="prod",
     cluster="",
 ):
@@ -165,7 +185,8 @@ def resolve(
 
     Returns ``{app_name, region, account_id, partition, registry, cluster, image_tag, default_service,
     services, by_name, target_groups, repositories, families, log_groups, rules}``; ``registry`` and
-    each service's ``image_uri`` are ``''`` while the account is not known yet.
+    each service's ``image_uri`` are ``''`` while the account is not known yet; ``partition`` empty
+    is the region's (``aws-cn`` for ``cn-*``...).
     """
     account_id = _account(account_id)
     services = [
@@ -177,7 +198,7 @@ def resolve(
         "app_name": app_name,
         "region": region,
         "account_id": account_id,
-        "partition": partition or "aws",
+        "partition": partition or partition_of(region),
         "registry": _registry_of(account_id, region),
         "cluster": cluster_name(app_name, cluster),
         "image_tag": image_tag,

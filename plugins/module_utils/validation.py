@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.flask_react.aws.plugins.module_utils.app_model import target_group_name
 from ansible_collections.flask_react.aws.plugins.module_utils.ecs import ecs_service_errors
 
 # ALB path patterns: case-sensitive, up to 128 characters of A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & * ?
@@ -54,7 +55,11 @@ def app_name_max(service_names=()):
     if names:
         shortest = min(names, key=len)
         candidates.append(
-            (ELB_NAME_MAX - len(f"--tg{shortest}"), f"<app_name>-{shortest}-tg", f"service {shortest!r}'s target group")
+            (
+                ELB_NAME_MAX - len(target_group_name("", shortest)),
+                target_group_name("<app_name>", shortest),
+                f"service {shortest!r}'s target group",
+            )
         )
     return min(candidates)
 
@@ -234,12 +239,13 @@ def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
             errors.append(f"{where}.name: {name!r} is used by more than one service; names must be unique")
         elif (
             isinstance(app_name, str)
-            and len(f"{app_name}-{name}-tg") > ELB_NAME_MAX
+            and len(target_group_name(app_name, name)) > ELB_NAME_MAX
             and len(app_name) <= app_name_max(_service_names(app_services))[0]
         ):
+            room = ELB_NAME_MAX - len(target_group_name(app_name, ""))
             errors.append(
-                f"{where}.name: target group name '{app_name}-{name}-tg' is longer than {ELB_NAME_MAX} characters; "
-                f"with this app_name a service name takes at most {max(0, ELB_NAME_MAX - len(app_name) - 4)}"
+                f"{where}.name: target group name '{target_group_name(app_name, name)}' is longer than "
+                f"{ELB_NAME_MAX} characters; with this app_name a service name takes at most {max(0, room)}"
             )
         errors += port_errors(f"{where}.port", service.get("port"))
         health = service.get("health_check_path", "/")
