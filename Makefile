@@ -28,7 +28,7 @@ ifdef ANSIBLE_STRATEGY
 export ANSIBLE_STRATEGY
 endif
 
-.PHONY: help venv demo test lint sanity unit molecule emulator-start emulator-stop emulator-status teardown clean bench bench-listener-rules
+.PHONY: help venv demo test lint docs docs-check sanity unit molecule emulator-start emulator-stop emulator-status teardown clean bench bench-listener-rules
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -52,10 +52,16 @@ demo: venv ## Start the emulator, run site.yml against it, show what was made, s
 
 test: venv lint sanity unit molecule ## Lint, ansible-test sanity, unit tests and the molecule scenarios (what CI runs)
 
-lint: venv ## ruff, yamllint, ansible-lint
+lint: venv docs-check ## ruff, yamllint, ansible-lint, and the README tables against the specs
 	ruff check plugins tests benchmarks tools ci
 	yamllint --strict .
 	ansible-lint
+
+docs: venv ## Write the variables tables of README.md and roles/*/README.md from the roles' meta/argument_specs.yml
+	$(BIN)/python tools/docs.py
+
+docs-check: venv ## Fail, with a diff, when a README's variables table differs from what the specs make
+	$(BIN)/python tools/docs.py --check
 
 sanity: venv ## ansible-test sanity on a copy laid out as ansible_collections/flask_react/aws
 	tools/sanity/run.sh
