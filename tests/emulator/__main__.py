@@ -1,4 +1,5 @@
-"""Command line: ``python -m tests.emulator [--host H] [--port P] [--record FILE] [--aws-lag S] [--latency-ms N]
+"""Command line: ``python -m tests.emulator [--host H] [--port P] [--record FILE] [--aws-lag S] [--aws-lag-calls N]
+[--latency-ms N]
 [--github-dir DIR] [--docker-log FILE]``."""
 
 import argparse
@@ -26,7 +27,7 @@ def main() -> None:
     args = parser.parse_args()
     try:
         only = parse_only(args.aws_lag_only)
-        Lag(args.aws_lag, only)
+        Lag(args.aws_lag, only, args.aws_lag_calls)
     except ValueError as error:
         parser.error(str(error))
     serve(
@@ -40,11 +41,12 @@ def main() -> None:
         latency_ms=args.latency_ms,
         github_dir=args.github_dir,
         docker_log=args.docker_log,
+        aws_lag_calls=args.aws_lag_calls,
     )
 
 
 def add_lag_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--aws-lag``, ``--aws-lag-only`` and ``--latency-ms``, shared with ``tests.emulator.ctl start``."""
+    """``--aws-lag``, ``--aws-lag-calls``, ``--aws-lag-only``, ``--latency-ms``: shared with ``tests.emulator.ctl``."""
     parser.add_argument(
         "--aws-lag",
         type=float,
@@ -52,6 +54,14 @@ def add_lag_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="play back AWS's lags (IAM propagation, ALB/DB network interfaces, target groups in use, "
         "DB and ALB states), each for this many seconds (default 0: off)",
+    )
+    parser.add_argument(
+        "--aws-lag-calls",
+        type=int,
+        default=0,
+        metavar="N",
+        help="each lag also lasts until N requests met it (an answer showing it or refused by it), whichever is "
+        "longer: a client that waits meets it N times then gets through, however slow the machine (tests; default 0)",
     )
     parser.add_argument(
         "--aws-lag-only",

@@ -59,6 +59,7 @@ def start(
     latency_ms: float = 0,
     github_dir: str | os.PathLike[str] | None = None,
     docker_log: str | os.PathLike[str] | None = None,
+    aws_lag_calls: int = 0,
 ) -> int:
     """Start an emulator on ``port`` (see ``python -m tests.emulator --help`` for the options)."""
     if running_pid(port):
@@ -75,8 +76,10 @@ def start(
         command += ["--throttle-rate", str(throttle_rate), "--seed", "7"]
     if aws_lag:
         command += ["--aws-lag", str(aws_lag)]
+    if aws_lag_calls:
+        command += ["--aws-lag-calls", str(aws_lag_calls)]
     only = aws_lag_only if isinstance(aws_lag_only, str) else ",".join(aws_lag_only)
-    if aws_lag and only:
+    if (aws_lag or aws_lag_calls) and only:
         command += ["--aws-lag-only", only]
     if latency_ms:
         command += ["--latency-ms", str(latency_ms)]
@@ -139,7 +142,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.command == "start":
         try:
-            Lag(args.aws_lag, parse_only(args.aws_lag_only))
+            Lag(args.aws_lag, parse_only(args.aws_lag_only), args.aws_lag_calls)
         except ValueError as error:
             parser.error(str(error))
         return start(
@@ -151,6 +154,7 @@ def main() -> int:
             latency_ms=args.latency_ms,
             github_dir=args.github_dir,
             docker_log=args.docker_log,
+            aws_lag_calls=args.aws_lag_calls,
         )
     if args.command == "stop":
         return stop(args.port)

@@ -1,8 +1,17 @@
-"""AWS's lags, played back by the emulator: ``--aws-lag SECONDS``, ``--aws-lag-only``, ``--latency-ms``.
+"""AWS's lags, played back by the emulator: ``--aws-lag SECONDS``, ``--aws-lag-calls N``, ``--aws-lag-only``,
+``--latency-ms``.
 
 moto answers every call at once and creates nothing asynchronous; real AWS does not.
 Each behaviour below is documented AWS behaviour (see /work/shared/reference/aws-lags.md
-and the issue #13 table) and lasts one window of ``--aws-lag`` seconds:
+and the issue #13 table) and lasts one window. A window lasts ``--aws-lag`` seconds, or
+``--aws-lag-calls`` requests that meet it, whichever is longer. A request *meets* a lag when
+its answer shows the lagging state (a DB instance ``deleting``, an ALB ``provisioning``, a
+lingering network interface in DescribeNetworkInterfaces) or is refused because of it (each
+refusal below). Seconds are what a person sees in the demo; calls make a test certain: a client
+that waits meets the lag exactly N times then gets through, however slow the machine, and a
+client that does not wait meets it and fails. The recorder (``--record``) lists, per request,
+the lags it met (``"lag": [...]``), so a test asserts the client waited on the calls, not on
+its output or the clock.
 
 ``iam-propagation``
     CodeBuild CreateProject/UpdateProject naming a service role created less than the
@@ -17,8 +26,9 @@ and the issue #13 table) and lasts one window of ``--aws-lag`` seconds:
     DeleteDBSubnetGroup of its group fails (``InvalidDBSubnetGroupStateFault``), and its
     network interface lingers one more window after it is gone.
 ``rds-create``
-    A new DB instance is ``creating`` (no ``Endpoint`` yet) then ``backing-up`` over the
-    window, then ``available``; ModifyDBInstance before then fails (``InvalidDBInstanceState``).
+    A new DB instance is ``creating`` (no ``Endpoint`` yet) for one half of the window (N calls
+    with ``--aws-lag-calls N``) then ``backing-up`` for the other (N more), then ``available``;
+    ModifyDBInstance before then fails (``InvalidDBInstanceState``).
 ``alb-provisioning``
     A new ALB is ``provisioning`` for the window, then ``active``.
 ``ecs-lb``
@@ -35,15 +45,15 @@ resources go at once): an ALB has one network interface per subnet (description
 resource's security groups and managed by the service; DeleteSecurityGroup of a group
 any network interface uses fails with ``DependencyViolation``.
 
-The window travels with the request (a thread-local set by :class:`LagLayer`), so several
+The lag travels with the request (a thread-local set by :class:`LagLayer`), so several
 emulators in one process (the unit tests') each keep their own; what a request starts
-(an ENI to remove later) is kept with its deadline and done by the first request after it.
+(an ENI to remove later) is kept with its :class:`Window` and done by the first request after
+the window ends.
 Errors are moto's exceptions, which moto serialises in each protocol's AWS error shape.
 """
 
 from __future__ import annotations
 
-import heapq
 import io
 import itertools
 import json
@@ -51,7 +61,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC
 from typing import Any
 
 from moto.ec2.exceptions import DependencyViolationError, EC2ClientError, InvalidParameterValue
@@ -60,7 +69,7 @@ from moto.ec2.models.elastic_network_interfaces import NetworkInterface, Network
 from moto.ec2.models.security_groups import SecurityGroupBackend
 from moto.elbv2.exceptions import ResourceInUseError
 from moto.elbv2.models import ELBv2Backend, FakeLoadBalancer, FakeTargetGroup
-from moto.iam.models import iam_backends
+from moto.iam.models import IAMBackend, iam_backends
 from moto.rds.exceptions import RDSClientError
 from moto.rds.models import DBInstance, RDSBackend
 
@@ -89,10 +98,11 @@ RDS_ENI_DESCRIPTION = "RDSNetworkInterface"
 
 @dataclass(frozen=True)
 class Lag:
-    """How long each behaviour lasts for requests through one emulator."""
+    """How long each behaviour lasts for requests through one emulator: seconds, calls, or both."""
 
     window: float = 0.0
     only: frozenset[str] = field(default_factory=lambda: frozenset(BEHAVIOURS))
+    calls: int = 0
 
     def __post_init__(self) -> None:
         unknown = set(self.only) - set(BEHAVIOURS)
@@ -100,10 +110,19 @@ class Lag:
             raise ValueError(f"unknown --aws-lag-only behaviour(s) {sorted(unknown)}; known: {', '.join(BEHAVIOURS)}")
         if self.window < 0:
             raise ValueError("--aws-lag must be 0 or more seconds")
+        if self.calls < 0 or int(self.calls) != self.calls:
+            raise ValueError("--aws-lag-calls must be a whole number, 0 or more")
 
     def of(self, behaviour: str) -> float:
         """The window of ``behaviour`` in seconds (0 when it is off)."""
         return self.window if behaviour in self.only else 0.0
+
+    def calls_of(self, behaviour: str) -> int:
+        """How many requests meet ``behaviour`` before it ends, at least (0 when it is off or timed only)."""
+        return int(self.calls) if behaviour in self.only else 0
+
+    def on(self, behaviour: str) -> bool:
+        return bool(self.of(behaviour) or self.calls_of(behaviour))
 
 
 def parse_only(text: str | Iterable[str] | None) -> frozenset[str]:
@@ -114,6 +133,9 @@ def parse_only(text: str | Iterable[str] | None) -> frozenset[str]:
 
 NO_LAG = Lag()
 _request = threading.local()
+_request_ids = itertools.count(1)
+MET_KEY = "emulator.lag.met"  # the WSGI environ key: the lags a request met, for the recorder
+_meet_lock = threading.Lock()  # module-wide: a Window stays copyable (moto copies DB instances' attributes)
 
 
 def current() -> Lag:
@@ -121,29 +143,72 @@ def current() -> Lag:
     return getattr(_request, "lag", NO_LAG)
 
 
-# Deferred work (an ENI removed, a DB instance gone), done by the first request after its deadline.
-_due: list[tuple[float, int, Callable[[], None]]] = []
+class Window:
+    """One lag of one resource, from now: it holds for the emulator's seconds and for the first
+    ``calls`` requests that meet it (``phases`` times the emulator's calls), whichever lasts longer."""
+
+    def __init__(self, behaviour: str, lag: Lag, phases: int = 1) -> None:
+        self.behaviour = behaviour
+        self.started = time.monotonic()
+        self.seconds = lag.of(behaviour)
+        self.calls = lag.calls_of(behaviour) * phases
+        self.met = 0
+        self._last_request: int | None = None
+
+    def holds(self) -> bool:
+        """Still lagging (without meeting it)."""
+        return self.met < self.calls or time.monotonic() < self.started + self.seconds
+
+    def meet(self) -> bool:
+        """This request meets the lag if it still holds: counted once per request, noted for the recorder."""
+        request = getattr(_request, "id", None)
+        with _meet_lock:
+            if request is None or request != self._last_request:
+                if not self.holds():
+                    return False
+                self.met += 1
+                self._last_request = request
+        met = getattr(_request, "met", None)
+        if met is not None:
+            met.add(self.behaviour)
+        return True
+
+    def in_first_half(self) -> bool:
+        """Within the first half of the window (``rds-create``: ``creating`` before ``backing-up``)."""
+        return (self.calls and self.met <= self.calls // 2) or time.monotonic() < self.started + self.seconds / 2
+
+
+def window(behaviour: str, phases: int = 1) -> Window | None:
+    """A window of ``behaviour`` from now for this request's emulator, or None when it is off."""
+    lag = current()
+    return Window(behaviour, lag, phases) if lag.on(behaviour) else None
+
+
+def lagging(lag_window: Window | None) -> bool:
+    """``lag_window`` holds for this request (and this request meets it)."""
+    return lag_window is not None and lag_window.meet()
+
+
+# Deferred work (an ENI removed, a DB instance gone), done by the first request after its window.
+_due: list[tuple[Window, Callable[[], None]]] = []
 _due_lock = threading.Lock()
-_order = itertools.count()
 
 
-def later(seconds: float, action: Callable[[], None]) -> None:
-    """Run ``action`` ``seconds`` from now (at once when 0)."""
-    if seconds <= 0:
+def after(lag_window: Window | None, action: Callable[[], None]) -> None:
+    """Run ``action`` once ``lag_window`` no longer holds (at once when it is None or over)."""
+    if lag_window is None or not lag_window.holds():
         action()
         return
     with _due_lock:
-        heapq.heappush(_due, (time.monotonic() + seconds, next(_order), action))
+        _due.append((lag_window, action))
 
 
 def run_due() -> None:
-    """Do every deferred action whose deadline has passed."""
-    now = time.monotonic()
-    while True:
-        with _due_lock:
-            if not _due or _due[0][0] > now:
-                return
-            action = heapq.heappop(_due)[2]
+    """Do every deferred action whose window is over."""
+    with _due_lock:
+        ready = [entry for entry in _due if not entry[0].holds()]
+        _due[:] = [entry for entry in _due if entry[0].holds()]
+    for _window, action in ready:
         action()
 
 
@@ -159,16 +224,18 @@ class LagLayer:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         _request.lag = self.lag
+        _request.id = next(_request_ids)
+        _request.met = met = set()
         try:
             run_due()
             refused = self._iam_propagation(environ, start_response)
             return refused if refused is not None else self.app(environ, start_response)
         finally:
-            _request.lag = NO_LAG
+            environ[MET_KEY] = sorted(met)
+            _request.lag, _request.id, _request.met = NO_LAG, None, None
 
     def _iam_propagation(self, environ: dict[str, Any], start_response: Any) -> Any:
-        window = self.lag.of("iam-propagation")
-        if not window:
+        if not self.lag.on("iam-propagation"):
             return None
         service, action, protocol = identify(environ)
         if protocol != "json" or action not in ("CreateProject", "UpdateProject"):
@@ -182,8 +249,7 @@ class LagLayer:
             role = json.loads(body or b"{}").get("serviceRole")
         except ValueError:
             return None
-        created = role_created(role) if role else None
-        if created is None or time.time() - created >= window:
+        if not lagging(role_window(role) if role else None):
             return None
         payload = json.dumps({"__type": "InvalidInputException", "message": IAM_PROPAGATION_MESSAGE}).encode()
         start_response(
@@ -205,8 +271,8 @@ class Latency:
         return self.app(environ, start_response)
 
 
-def role_created(role: str) -> float | None:
-    """Creation time (epoch seconds) of the IAM role named by ``role`` (an ARN or a name), if it exists."""
+def role_window(role: str) -> Window | None:
+    """The propagation window of the IAM role named by ``role`` (an ARN or a name), if it exists and has one."""
     name = role.rsplit("/", 1)[-1]
     account = role.split(":")[4] if role.startswith("arn:") else None
     for account_id, backends in list(iam_backends.items()):
@@ -215,10 +281,20 @@ def role_created(role: str) -> float | None:
         for backend in backends.values():
             for candidate in list(backend.roles.values()):
                 if candidate.name == name:
-                    created = candidate.create_date
-                    # moto keeps naive UTC datetimes.
-                    return (created if created.tzinfo else created.replace(tzinfo=UTC)).timestamp()
+                    return candidate.__dict__.get("lag_propagation")
     return None
+
+
+def _install_iam() -> None:
+    create_role = IAMBackend.create_role
+
+    def create_role_(self: IAMBackend, *args: Any, **kwargs: Any) -> Any:
+        role = create_role(self, *args, **kwargs)
+        # IAM propagates a new role to CodeBuild over the window that starts now.
+        role.__dict__["lag_propagation"] = window("iam-propagation")
+        return role
+
+    IAMBackend.create_role = create_role_  # type: ignore[method-assign]
 
 
 # --- Service-managed network interfaces --------------------------------------------------------
@@ -300,13 +376,26 @@ def _detach_network_interface(original: Callable[..., Any]) -> Callable[..., Any
     return detach_network_interface
 
 
+def _get_all_network_interfaces(original: Callable[..., Any]) -> Callable[..., Any]:
+    def get_all_network_interfaces(self: NetworkInterfaceBackend, *args: Any, **kwargs: Any) -> Any:
+        found = original(self, *args, **kwargs)
+        for eni in found:
+            # DescribeNetworkInterfaces showing a lingering interface meets its lag.
+            lagging(getattr(eni, "leaving", None))
+        return found
+
+    return get_all_network_interfaces
+
+
 def _delete_security_group(original: Callable[..., Any]) -> Callable[..., Any]:
     def delete_security_group(self: SecurityGroupBackend, name: str | None = None, group_id: str | None = None) -> None:
         group = self.get_security_group_by_name_or_id(group_id or name)  # type: ignore[arg-type]
         if group is not None:
-            for eni in list(self.enis.values()):  # type: ignore[attr-defined]
-                if group in eni._group_set:
-                    raise DependencyViolationError(f"resource {group.id} has a dependent object")
+            users = [eni for eni in list(self.enis.values()) if group in eni._group_set]  # type: ignore[attr-defined]
+            if users:
+                for eni in users:
+                    lagging(getattr(eni, "leaving", None))
+                raise DependencyViolationError(f"resource {group.id} has a dependent object")
         original(self, name=name, group_id=group_id)
 
     return delete_security_group
@@ -334,7 +423,7 @@ def sync_alb_enis(backend: ELBv2Backend, lb: FakeLoadBalancer) -> None:
         return
     ec2 = backend.ec2_backend
     enis = alb_enis(ec2, lb)
-    by_subnet = {e.subnet.id: e for e in enis if not getattr(e, "leaving", False)}
+    by_subnet = {e.subnet.id: e for e in enis if not hasattr(e, "leaving")}
     wanted = {s.id: s for s in lb.subnets}
     for subnet_id, subnet in wanted.items():
         if subnet_id not in by_subnet:
@@ -343,12 +432,13 @@ def sync_alb_enis(backend: ELBv2Backend, lb: FakeLoadBalancer) -> None:
         if subnet_id in wanted:
             eni.set_groups(lb.security_groups)
         else:
-            _leave(ec2, eni, current().of("alb-eni"))
+            _leave(ec2, eni, "alb-eni")
 
 
-def _leave(ec2: Any, eni: ManagedNetworkInterface, seconds: float) -> None:
-    eni.leaving = True  # type: ignore[attr-defined]
-    later(seconds, lambda: remove_eni(ec2, eni.id))
+def _leave(ec2: Any, eni: ManagedNetworkInterface, behaviour: str) -> None:
+    """The interface lingers over a window of ``behaviour``, then goes."""
+    eni.leaving = window(behaviour)  # type: ignore[attr-defined]
+    after(eni.leaving, lambda: remove_eni(ec2, eni.id))  # type: ignore[attr-defined]
 
 
 def forwarded_target_groups(actions: Iterable[Any]) -> set[str]:
@@ -363,14 +453,12 @@ def forwarded_target_groups(actions: Iterable[Any]) -> set[str]:
 
 
 def _still_in_use(backend: ELBv2Backend, arns: set[str]) -> None:
-    """The target groups a deleted rule/listener/ALB forwarded to stay "in use" for the window."""
-    seconds = current().of("target-group-in-use")
-    if not seconds or not arns:
+    """The target groups a deleted rule/listener/ALB forwarded to stay "in use" for a window from now."""
+    if not arns or not current().on("target-group-in-use"):
         return
     in_use = backend.__dict__.setdefault("lag_target_groups_in_use", {})
-    until = time.monotonic() + seconds
     for arn in arns:
-        in_use[arn] = max(until, in_use.get(arn, 0.0))
+        in_use[arn] = window("target-group-in-use")
 
 
 def _listener_target_groups(listener: Any) -> set[str]:
@@ -381,13 +469,13 @@ def _listener_target_groups(listener: Any) -> set[str]:
 
 
 class LoadBalancerArns(list):  # type: ignore[type-arg]
-    """A target group's load balancers, remembering when the first one came (``ecs-lb``)."""
+    """A target group's load balancers; the first one starts ECS's propagation window (``ecs-lb``)."""
 
-    since: float | None = None
+    propagating: Window | None = None
 
     def append(self, arn: str) -> None:
         if not self:
-            self.since = time.monotonic()
+            self.propagating = window("ecs-lb")
         super().append(arn)
 
 
@@ -404,7 +492,7 @@ def _install_elbv2() -> None:
 
     def create_load_balancer(self: ELBv2Backend, *args: Any, **kwargs: Any) -> FakeLoadBalancer:
         lb = create(self, *args, **kwargs)
-        lb.lag_active_at = time.monotonic() + current().of("alb-provisioning")  # type: ignore[attr-defined]
+        lb.lag_provisioning = window("alb-provisioning")  # type: ignore[attr-defined]
         sync_alb_enis(self, lb)
         return lb
 
@@ -416,7 +504,8 @@ def _install_elbv2() -> None:
                 arns |= _listener_target_groups(listener)
             _still_in_use(self, arns)
             for eni in alb_enis(self.ec2_backend, lb):
-                _leave(self.ec2_backend, eni, current().of("alb-eni"))
+                if not hasattr(eni, "leaving"):
+                    _leave(self.ec2_backend, eni, "alb-eni")
         delete_lb(self, arn)
 
     def set_security_groups(self: ELBv2Backend, arn: str, sec_groups: list[str]) -> None:
@@ -444,15 +533,16 @@ def _install_elbv2() -> None:
         _still_in_use(self, arns)
 
     def delete_target_group(self: ELBv2Backend, target_group_arn: str) -> Any:
-        until = self.__dict__.get("lag_target_groups_in_use", {}).get(target_group_arn, 0.0)
-        if target_group_arn in self.target_groups and time.monotonic() < until:
+        in_use = self.__dict__.get("lag_target_groups_in_use", {}).get(target_group_arn)
+        if target_group_arn in self.target_groups and lagging(in_use):
             raise ResourceInUseError(
                 f"The target group '{target_group_arn}' is currently in use by a listener or a rule"
             )
         return delete_tg(self, target_group_arn)
 
     def activate_(self: FakeLoadBalancer) -> None:
-        if time.monotonic() >= getattr(self, "lag_active_at", 0.0):
+        # moto activates every load balancer a DescribeLoadBalancers looks at: each look meets the lag.
+        if not lagging(getattr(self, "lag_provisioning", None)):
             activate(self)
 
     ELBv2Backend.create_load_balancer = create_load_balancer  # type: ignore[method-assign]
@@ -480,13 +570,16 @@ class InvalidDBSubnetGroupStateFault(RDSClientError):
 
 
 def _db_status(self: DBInstance) -> str:
-    """``creating`` for the first half of the window, ``backing-up`` for the second, then the stored status."""
+    """``creating`` for the first half of the window, ``backing-up`` for the second, then the stored status.
+
+    Every read of a lagging status (an answer showing it, a call refused because of it) meets the lag.
+    """
     status = self.__dict__.get("lag_status", "available")
-    ready_at = self.__dict__.get("lag_ready_at", 0.0)
-    if status == "available" and ready_at:
-        left = ready_at - time.monotonic()
-        if left > 0:
-            return "creating" if left > self.__dict__["lag_create_window"] / 2 else "backing-up"
+    creating: Window | None = self.__dict__.get("lag_creating")
+    if status == "available" and lagging(creating):
+        return "creating" if creating.in_first_half() else "backing-up"  # type: ignore[union-attr]
+    if status == "deleting":
+        lagging(self.__dict__.get("lag_deleting"))
     return status
 
 
@@ -523,10 +616,8 @@ def _install_rds() -> None:
 
     def create_db_instance(self: RDSBackend, db_kwargs: dict[str, Any]) -> DBInstance:
         db = create(self, db_kwargs)
-        window = current().of("rds-create")
-        if window:
-            db.__dict__["lag_create_window"] = window
-            db.__dict__["lag_ready_at"] = time.monotonic() + window
+        # N calls creating, then N backing-up (with --aws-lag-calls N); the seconds split in halves.
+        db.__dict__["lag_creating"] = window("rds-create", phases=2)
         _db_eni(self, db)
         return db
 
@@ -545,27 +636,28 @@ def _install_rds() -> None:
         if existing is not None and existing.status == "deleting":
             raise InvalidDBInstanceState(f"Instance {db_instance_identifier} is already being deleted.")
         db = delete(self, db_instance_identifier, *args, **kwargs)
-        window = current().of("rds-delete")
+        deleting = db.__dict__["lag_deleting"] = window("rds-delete")
         ec2 = ec2_backends[self.account_id][self.region_name]
         eni = db.__dict__.get("lag_eni")
 
         def gone() -> None:
             if self.databases.get(db_instance_identifier) is db:
                 del self.databases[db_instance_identifier]
+            if eni is not None:
+                # The instance's network interface outlives it by one more window.
+                _leave(ec2, eni, "rds-delete")
 
-        if window:
+        if deleting is not None:
             # Back in the list, as "deleting", until the window ends.
             self.databases[db_instance_identifier] = db
-        later(window, gone)
-        if eni is not None:
-            # The instance's network interface outlives it by one more window.
-            later(2 * window, lambda: remove_eni(ec2, eni.id))
+        after(deleting, gone)
         return db
 
     def delete_subnet_group_(self: RDSBackend, subnet_name: str) -> Any:
         for db in list(self.databases.values()):
             group = getattr(db, "db_subnet_group", None)
             if group is not None and getattr(group, "name", None) == subnet_name:
+                lagging(db.__dict__.get("lag_deleting"))
                 raise InvalidDBSubnetGroupStateFault(
                     f"Cannot delete the subnet group '{subnet_name}' because at least one database instance: "
                     f"{db.db_instance_identifier} is still using it."
@@ -592,9 +684,13 @@ def install() -> None:
     NetworkInterfaceBackend.detach_network_interface = _detach_network_interface(  # type: ignore[method-assign]
         NetworkInterfaceBackend.detach_network_interface
     )
+    NetworkInterfaceBackend.get_all_network_interfaces = _get_all_network_interfaces(  # type: ignore[method-assign]
+        NetworkInterfaceBackend.get_all_network_interfaces
+    )
     SecurityGroupBackend.delete_security_group = _delete_security_group(  # type: ignore[method-assign]
         SecurityGroupBackend.delete_security_group
     )
+    _install_iam()
     _install_elbv2()
     _install_rds()
     _installed = True

@@ -40,7 +40,8 @@ def identify(environ: dict[str, Any]) -> tuple[str, str, str]:
 
 
 class Recorder:
-    """Append ``{"service", "action", "read", "status"}`` as one JSON line per request."""
+    """Append ``{"service", "action", "read", "status"}`` as one JSON line per request, with ``"lag"``: the
+    lags the request met (tests/emulator/lag.py) when it met any."""
 
     def __init__(self, app: Any, path: str) -> None:
         self.app = app
@@ -56,7 +57,10 @@ class Recorder:
             return start_response(code, headers, exc_info)
 
         result = self.app(environ, recording_start_response)
-        line = json.dumps({"service": service, "action": action, "read": is_read(action), "status": status[:1]})
+        entry: dict[str, Any] = {"service": service, "action": action, "read": is_read(action), "status": status[:1]}
+        if environ.get("emulator.lag.met"):
+            entry["lag"] = environ["emulator.lag.met"]
+        line = json.dumps(entry)
         with self.lock, open(self.path, "a", encoding="utf-8") as handle:
             handle.write(line + "\n")
         return result

@@ -36,11 +36,13 @@ def make_app(
     latency_ms: float = 0,
     github_dir: str | None = None,
     docker_log: str | None = None,
+    aws_lag_calls: int = 0,
 ) -> Any:
     """Return moto's application with the fills installed and the optional layers around it.
 
-    ``aws_lag`` plays back AWS's lags for that many seconds each (``aws_lag_only`` picks
-    some, see tests/emulator/lag.py); ``latency_ms`` delays every answer. ``github_dir`` holds
+    ``aws_lag`` plays back AWS's lags for that many seconds each, ``aws_lag_calls`` for that many
+    requests meeting each (whichever is longer; ``aws_lag_only`` picks some, see
+    tests/emulator/lag.py); ``latency_ms`` delays every answer. ``github_dir`` holds
     the git repositories CodeBuild builds fetch (``<github_dir>/<owner>/<repo>`` stands for
     https://github.com/<owner>/<repo>; env EMULATOR_GITHUB_DIR when not given); the stub docker
     of builds logs to ``docker_log`` (default ``<github_dir>/../docker.jsonl``).
@@ -49,7 +51,7 @@ def make_app(
     codebuild_builds.configure(github_dir, docker_log)
     lag.install()
     app: Any = lag.LagLayer(
-        DomainDispatcherApplication(create_backend_app), lag.Lag(aws_lag, lag.parse_only(aws_lag_only))
+        DomainDispatcherApplication(create_backend_app), lag.Lag(aws_lag, lag.parse_only(aws_lag_only), aws_lag_calls)
     )
     if throttle_rate:
         app = FaultInjector(app, throttle_rate, random.Random(seed))
@@ -73,12 +75,23 @@ def serve(
     latency_ms: float = 0,
     github_dir: str | None = None,
     docker_log: str | None = None,
+    aws_lag_calls: int = 0,
 ) -> None:
     """Serve until SIGTERM or SIGINT."""
     server = make_server(
         host,
         port,
-        make_app(record, throttle_rate, seed, aws_lag, aws_lag_only, latency_ms, github_dir, docker_log),
+        make_app(
+            record,
+            throttle_rate,
+            seed,
+            aws_lag,
+            aws_lag_only,
+            latency_ms,
+            github_dir,
+            docker_log,
+            aws_lag_calls=aws_lag_calls,
+        ),
         threaded=True,
         request_handler=MotoRequestHandler,
     )

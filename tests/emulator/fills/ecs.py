@@ -18,7 +18,7 @@
 - ``ListServices``: moto matches the cluster's name as a substring of ``<cluster>:<service>`` keys
   (``shop-cluster`` lists ``myshop-cluster``'s services) and lists INACTIVE services; AWS lists the
   cluster's own ACTIVE and DRAINING services only.
-- Two of ECS's "not yet" answers, played back with ``--aws-lag`` (tests/emulator/lag.py):
+- Two of ECS's "not yet" answers, played back with ``--aws-lag`` or ``--aws-lag-calls`` (tests/emulator/lag.py):
   ``ecs-lb`` - CreateService/UpdateService naming a target group whose first load balancer came
   less than the window ago answers "does not have an associated load balancer" (a new listener
   rule propagating); ``ecs-deployments`` - DeleteService less than the window after the service's
@@ -28,7 +28,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from moto.ecr.models import ecr_backends
@@ -65,9 +64,8 @@ def check_load_balancers(backend: EC2ContainerServiceBackend, load_balancers: li
         group = elbv2.target_groups.get(arn)
         if group is None:
             raise InvalidParameterException(f"Unable to find target group {arn}.")
-        since = getattr(group.load_balancer_arns, "since", None)
-        lagging = since is not None and time.monotonic() - since < lag.current().of("ecs-lb")
-        if not group.load_balancer_arns or lagging:
+        propagating = getattr(group.load_balancer_arns, "propagating", None)
+        if not group.load_balancer_arns or lag.lagging(propagating):
             raise InvalidParameterException(
                 f"The target group with targetGroupArn {arn} does not have an associated load balancer."
             )
@@ -168,7 +166,7 @@ def install() -> None:
             if self._get_param(param) is not None:
                 setattr(service, attribute, self._get_param(param))
         settle(self.ecs_backend, service, None)
-        service.lag_deployed_at = time.monotonic()  # type: ignore[attr-defined]
+        service.lag_deploying = lag.window("ecs-deployments")  # type: ignore[attr-defined]
         return result
 
     def update_service(self: EC2ContainerServiceResponse) -> Any:
@@ -180,14 +178,13 @@ def install() -> None:
             check_load_balancers(self.ecs_backend, self._get_param("loadBalancers"), mode)
         result = original_update(self)
         settle(self.ecs_backend, service, previous)
-        service.lag_deployed_at = time.monotonic()  # type: ignore[attr-defined]
+        service.lag_deploying = lag.window("ecs-deployments")  # type: ignore[attr-defined]
         return result
 
     def delete_service(self: EC2ContainerServiceResponse) -> Any:
         cluster, name = self._get_param("cluster", "default"), self._get_param("service")
         service = self.ecs_backend._get_service(cluster, name)
-        deployed = getattr(service, "lag_deployed_at", None)
-        if deployed is not None and time.monotonic() - deployed < lag.current().of("ecs-deployments"):
+        if lag.lagging(getattr(service, "lag_deploying", None)):
             raise InvalidParameterException("The service cannot be stopped while deployments are active.")
         return original_delete_service(self)
 

@@ -1,7 +1,13 @@
-"""The emulator plays back AWS's lags: each behaviour through boto3, during its window and after it."""
+"""The emulator plays back AWS's lags: each behaviour through boto3, during its window and after it.
+
+Every window here is certain, whatever the machine's load: counted in calls (``aws_lag_calls``: the
+lag holds for the first N requests that meet it), or, for the seconds the demo uses, one so long no
+test outlasts it beside one so short the test sleeps past it.
+"""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -18,7 +24,8 @@ from tests.emulator.client import emulator_client
 from tests.emulator.lag import BEHAVIOURS, IAM_PROPAGATION_MESSAGE, Lag, parse_only
 from tests.emulator.server import make_app
 
-WINDOW = 1.0
+CALLS = 2  # each lag holds for the first two requests that meet it
+LONG, SHORT = 600.0, 0.2  # seconds: a window no test outlasts, one a test sleeps past
 
 
 class QuietHandler(MotoRequestHandler):
@@ -44,8 +51,8 @@ def serve() -> Iterator[Callable[..., str]]:
 
 @pytest.fixture(scope="module")
 def lagged(serve: Callable[..., str]) -> Callable[[str], Any]:
-    """Clients of an emulator with every behaviour on for WINDOW seconds."""
-    url = serve(aws_lag=WINDOW)
+    """Clients of an emulator with every behaviour on for CALLS requests that meet it."""
+    url = serve(aws_lag_calls=CALLS)
     return lambda service: emulator_client(url, service)
 
 
@@ -63,10 +70,6 @@ def error(call: Callable[..., Any], **kwargs: Any) -> tuple[str, str] | None:
     except ClientError as exc:
         return exc.response["Error"]["Code"], exc.response["Error"]["Message"]
     return None
-
-
-def after_window(started: float) -> None:
-    time.sleep(max(0.0, started + WINDOW + 0.1 - time.monotonic()))
 
 
 def unique(prefix: str) -> str:
@@ -125,14 +128,17 @@ def test_options_name_the_behaviours():
     assert parse_only("alb-eni, rds-delete") == {"alb-eni", "rds-delete"}
     assert Lag(3, parse_only("alb-eni")).of("alb-eni") == 3
     assert Lag(3, parse_only("alb-eni")).of("rds-delete") == 0
+    assert Lag(0, parse_only("alb-eni"), calls=2).calls_of("alb-eni") == 2
+    assert Lag(0, parse_only("alb-eni"), calls=2).calls_of("rds-delete") == 0
+    assert not Lag().on("alb-eni") and Lag(calls=1).on("alb-eni") and Lag(0.5).on("alb-eni")
     with pytest.raises(ValueError, match="rds-deleted"):
         Lag(3, parse_only("rds-deleted"))
+    with pytest.raises(ValueError, match="--aws-lag-calls"):
+        Lag(calls=-1)
 
 
-def test_iam_propagation_refuses_a_new_service_role_then_accepts_it(lagged):
-    role_arn = lagged("iam").create_role(RoleName=unique("role"), AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    started = time.monotonic()
-    project = {
+def project_of(role_arn: str) -> dict[str, Any]:
+    return {
         "name": unique("project"),
         "source": {"type": "GITHUB", "location": "https://github.com/example/app.git"},
         "artifacts": {"type": "NO_ARTIFACTS"},
@@ -143,11 +149,18 @@ def test_iam_propagation_refuses_a_new_service_role_then_accepts_it(lagged):
         },
         "serviceRole": role_arn,
     }
+
+
+def test_iam_propagation_refuses_a_new_service_role_then_accepts_it(lagged):
+    role_arn = lagged("iam").create_role(RoleName=unique("role"), AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    project = project_of(role_arn)
     codebuild = lagged("codebuild")
-    assert error(codebuild.create_project, **project) == ("InvalidInputException", IAM_PROPAGATION_MESSAGE)
+    for _ in range(CALLS):
+        assert error(codebuild.create_project, **project) == ("InvalidInputException", IAM_PROPAGATION_MESSAGE)
     assert codebuild.batch_get_projects(names=[project["name"]])["projects"] == []
-    after_window(started)
     assert codebuild.create_project(**project)["project"]["serviceRole"] == role_arn
+    # Propagated: later updates naming the role go through at once.
+    codebuild.update_project(name=project["name"], description="propagated")
 
 
 def test_alb_enis_linger_after_the_alb_and_hold_its_security_group(lagged):
@@ -162,13 +175,11 @@ def test_alb_enis_linger_after_the_alb_and_hold_its_security_group(lagged):
         "InvalidParameterValue"
     )
     elb.delete_load_balancer(LoadBalancerArn=arn)
-    started = time.monotonic()
-    assert len(alb_enis(ec2, arn)) == 2
-    assert error(ec2.delete_security_group, GroupId=group) == (
+    assert len(alb_enis(ec2, arn)) == 2  # met once: listed
+    assert error(ec2.delete_security_group, GroupId=group) == (  # met twice: refused
         "DependencyViolation",
         f"resource {group} has a dependent object",
     )
-    after_window(started)
     assert alb_enis(ec2, arn) == []
     ec2.delete_security_group(GroupId=group)
 
@@ -184,9 +195,10 @@ def test_alb_enis_go_with_the_alb_without_lag(prompt):
     ec2.delete_security_group(GroupId=group)
 
 
-def test_target_group_stays_in_use_after_its_listener_is_deleted(lagged):
-    ec2, elb = lagged("ec2"), lagged("elbv2")
-    _group, lb_arn, _name = make_alb(lagged)
+def target_group_after_its_listener(client: Callable[[str], Any]) -> str:
+    """A target group whose only listener was just deleted; returns its ARN."""
+    ec2, elb = client("ec2"), client("elbv2")
+    _group, lb_arn, _name = make_alb(client)
     vpc = subnets(ec2)[0]["VpcId"]
     tg_arn = elb.create_target_group(Name=unique("tg"), Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0][
         "TargetGroupArn"
@@ -198,12 +210,17 @@ def test_target_group_stays_in_use_after_its_listener_is_deleted(lagged):
         DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}],
     )["Listeners"][0]["ListenerArn"]
     elb.delete_listener(ListenerArn=listener)
-    started = time.monotonic()
-    assert error(elb.delete_target_group, TargetGroupArn=tg_arn) == (
-        "ResourceInUse",
-        f"The target group '{tg_arn}' is currently in use by a listener or a rule",
-    )
-    after_window(started)
+    return tg_arn
+
+
+def test_target_group_stays_in_use_after_its_listener_is_deleted(lagged):
+    elb = lagged("elbv2")
+    tg_arn = target_group_after_its_listener(lagged)
+    for _ in range(CALLS):
+        assert error(elb.delete_target_group, TargetGroupArn=tg_arn) == (
+            "ResourceInUse",
+            f"The target group '{tg_arn}' is currently in use by a listener or a rule",
+        )
     elb.delete_target_group(TargetGroupArn=tg_arn)
     assert error(elb.describe_target_groups, TargetGroupArns=[tg_arn])[0] == "TargetGroupNotFound"
 
@@ -211,41 +228,40 @@ def test_target_group_stays_in_use_after_its_listener_is_deleted(lagged):
 def test_rds_delete_shows_deleting_holds_the_subnet_group_then_the_eni(lagged):
     ec2, rds = lagged("ec2"), lagged("rds")
     db_id, subnet_group, group = make_db(lagged)
-    time.sleep(WINDOW)  # past rds-create
-    rds.delete_db_instance(DBInstanceIdentifier=db_id, SkipFinalSnapshot=True)
-    started = time.monotonic()
-    assert db_status(rds, db_id) == "deleting"
+    while db_status(rds, db_id) != "available":  # rds-create: 2 x CALLS looks
+        pass
+    # The delete's own answer shows "deleting": it meets the lag once.
+    assert (
+        rds.delete_db_instance(DBInstanceIdentifier=db_id, SkipFinalSnapshot=True)["DBInstance"]["DBInstanceStatus"]
+        == "deleting"
+    )
     assert error(rds.delete_db_subnet_group, DBSubnetGroupName=subnet_group) == (
         "InvalidDBSubnetGroupStateFault",
         f"Cannot delete the subnet group '{subnet_group}' because at least one database instance: "
         f"{db_id} is still using it.",
     )
-    after_window(started)
     assert error(rds.describe_db_instances, DBInstanceIdentifier=db_id) == (
         "DBInstanceNotFound",
         f"DBInstance {db_id} not found.",
     )
     rds.delete_db_subnet_group(DBSubnetGroupName=subnet_group)
+    # Then its network interface lingers CALLS more meetings.
     enis = ec2.describe_network_interfaces(Filters=[{"Name": "group-id", "Values": [group]}])["NetworkInterfaces"]
     assert [e["Description"] for e in enis] == ["RDSNetworkInterface"]
     assert error(ec2.delete_security_group, GroupId=group)[0] == "DependencyViolation"
-    after_window(started + WINDOW)
     ec2.delete_security_group(GroupId=group)
 
 
 def test_rds_create_goes_creating_backing_up_available_and_refuses_modify_before(lagged):
     rds = lagged("rds")
-    db_id, _subnet_group, _group = make_db(lagged)
-    started = time.monotonic()
+    db_id, _subnet_group, _group = make_db(lagged)  # the create's answer: creating, met once
     (creating,) = rds.describe_db_instances(DBInstanceIdentifier=db_id)["DBInstances"]
     assert creating["DBInstanceStatus"] == "creating" and "Endpoint" not in creating
     assert error(rds.modify_db_instance, DBInstanceIdentifier=db_id, AllocatedStorage=30, ApplyImmediately=True) == (
         "InvalidDBInstanceState",
         "Database instance is not in available state.",
     )
-    time.sleep(max(0.0, started + WINDOW * 0.6 - time.monotonic()))
     assert db_status(rds, db_id) == "backing-up"
-    after_window(started)
     (available,) = rds.describe_db_instances(DBInstanceIdentifier=db_id)["DBInstances"]
     assert available["DBInstanceStatus"] == "available" and available["Endpoint"]["Port"] == 5432
     rds.modify_db_instance(DBInstanceIdentifier=db_id, AllocatedStorage=30, ApplyImmediately=True)
@@ -254,16 +270,59 @@ def test_rds_create_goes_creating_backing_up_available_and_refuses_modify_before
 def test_alb_provisioning_then_active(lagged):
     elb = lagged("elbv2")
     _group, arn, _name = make_alb(lagged)
-    started = time.monotonic()
-    assert elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]["State"]["Code"] == "provisioning"
-    after_window(started)
+    for _ in range(CALLS):
+        assert elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]["State"]["Code"] == (
+            "provisioning"
+        )
     assert elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]["State"]["Code"] == "active"
 
 
+def test_a_lag_in_calls_waits_for_its_calls_however_long_they_take(serve):
+    """A client that does not look does not get through by waiting: the lag ends with its calls."""
+    client = partial_client(serve(aws_lag_calls=1, aws_lag_only="target-group-in-use"))
+    elb = client("elbv2")
+    tg_arn = target_group_after_its_listener(client)
+    time.sleep(SHORT * 2)
+    assert error(elb.delete_target_group, TargetGroupArn=tg_arn)[0] == "ResourceInUse"
+    elb.delete_target_group(TargetGroupArn=tg_arn)
+
+
+def test_a_lag_in_seconds_holds_however_often_it_is_met_then_ends_with_its_time(serve):
+    long_client = partial_client(serve(aws_lag=LONG, aws_lag_only="target-group-in-use"))
+    elb = long_client("elbv2")
+    tg_arn = target_group_after_its_listener(long_client)
+    for _ in range(5):
+        assert error(elb.delete_target_group, TargetGroupArn=tg_arn)[0] == "ResourceInUse"
+
+    short_client = partial_client(serve(aws_lag=SHORT, aws_lag_only="target-group-in-use"))
+    tg_arn = target_group_after_its_listener(short_client)
+    time.sleep(SHORT * 2)
+    short_client("elbv2").delete_target_group(TargetGroupArn=tg_arn)
+
+
+def test_the_recording_names_the_lags_each_request_met(serve, tmp_path):
+    record = tmp_path / "calls.jsonl"
+    client = partial_client(serve(aws_lag_calls=CALLS, aws_lag_only="target-group-in-use", record=str(record)))
+    elb = client("elbv2")
+    tg_arn = target_group_after_its_listener(client)
+    record.write_text("")
+    while error(elb.delete_target_group, TargetGroupArn=tg_arn):
+        pass
+    calls = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [(c["action"], c["status"], c.get("lag")) for c in calls] == [
+        *[("DeleteTargetGroup", ["400"], ["target-group-in-use"])] * CALLS,
+        ("DeleteTargetGroup", ["200"], None),
+    ]
+
+
+def partial_client(url: str) -> Callable[[str], Any]:
+    return lambda service: emulator_client(url, service)
+
+
 def test_lag_only_leaves_the_other_behaviours_off(serve):
-    url = serve(aws_lag=WINDOW, aws_lag_only="alb-provisioning")
+    url = serve(aws_lag=LONG, aws_lag_calls=CALLS, aws_lag_only="alb-provisioning")
     rds = emulator_client(url, "rds")
-    db_id, _subnet_group, _group = make_db(lambda service: emulator_client(url, service))
+    db_id, _subnet_group, _group = make_db(partial_client(url))
     assert db_status(rds, db_id) == "available"
     rds.delete_db_instance(DBInstanceIdentifier=db_id, SkipFinalSnapshot=True)
     assert error(rds.describe_db_instances, DBInstanceIdentifier=db_id)[0] == "DBInstanceNotFound"
