@@ -42,7 +42,19 @@ NOTE = (
 APP_ROLE = "app"
 # README.md's order: the app description, then the roles as site.yml runs them; any other role
 # follows in alphabetical order.
-ROLE_ORDER = ["app", "iam_user", "ecr", "codebuild", "alb", "target_groups", "rds", "ecs", "outputs", "plan"]
+ROLE_ORDER = [
+    "app",
+    "iam_user",
+    "ecr",
+    "codebuild",
+    "alb",
+    "target_groups",
+    "rds",
+    "ecs_cluster",
+    "ecs",
+    "outputs",
+    "plan",
+]
 
 # Ansible's documentation markup (ansible-doc's, as in DOCUMENTATION strings), one argument each.
 _MARKUP = re.compile(r"\b([CVOIBMEPU])\(([^)]*)\)|\bL\(([^,)]*),\s*([^)]*)\)")
@@ -107,9 +119,11 @@ def ordered(roles: dict[str, Role]) -> list[Role]:
 
 
 def prefix_role(name: str, roles: dict[str, Role]) -> str | None:
-    """The role whose name prefixes the variable (the longest such name), declared or not."""
+    """The role whose name prefixes the variable: the longest such name among the roles that
+    declare it (``ecs_cluster_name`` is ``ecs``'s while only ``ecs`` declares it), else among all."""
     matches = [role for role in roles if role != APP_ROLE and name.startswith(role + "_")]
-    return max(matches, key=len) if matches else None
+    declaring = [role for role in matches if roles[role].declares(name)]
+    return max(declaring or matches, key=len) if matches else None
 
 
 def owner(name: str, roles: dict[str, Role]) -> str | None:
@@ -321,9 +335,17 @@ def render(root: Path) -> dict[Path, tuple[str, str]]:
         wanted[role.path / "README.md"] = role_block(role, roles)
     result: dict[Path, tuple[str, str]] = {}
     for path, block in wanted.items():
-        if not path.is_file():
+        if path.is_file():
+            current = path.read_text()
+        elif path.parent.name in roles:
+            # A new role's README starts as its title, its short description and the tables.
+            role = roles[path.parent.name]
+            summary = markup(" ".join(role.short_description.split()), all_names(roles))
+            current = f"# flask_react.aws.{role.name}\n\n{summary}\n\n## Variables\n\n{BEGIN}\n{END}\n"
+            if not summary:
+                current = current.replace("\n\n\n", "\n\n")
+        else:
             raise DocsError(f"{path.relative_to(root)}: missing (it needs the markers '{BEGIN}' and '{END}')")
-        current = path.read_text()
         result[path] = (current, splice(current, block, str(path.relative_to(root))))
     return result
 
@@ -332,14 +354,14 @@ def check(root: Path) -> list[str]:
     """A unified diff per README that differs from what the specs make; empty when all match."""
     diffs = []
     for path, (current, wanted) in render(root).items():
-        if current != wanted:
+        if not path.is_file() or current != wanted:
             name = str(path.relative_to(root))
             diffs.append(
                 "".join(
                     difflib.unified_diff(
-                        current.splitlines(keepends=True),
+                        current.splitlines(keepends=True) if path.is_file() else [],
                         wanted.splitlines(keepends=True),
-                        fromfile=f"{name} (committed)",
+                        fromfile=f"{name} (committed)" if path.is_file() else f"{name} (missing)",
                         tofile=f"{name} (from the specs)",
                     )
                 )
@@ -351,7 +373,7 @@ def update(root: Path) -> list[Path]:
     """Write every README whose tables differ; the paths written."""
     written = []
     for path, (current, wanted) in render(root).items():
-        if current != wanted:
+        if not path.is_file() or current != wanted:
             path.write_text(wanted)
             written.append(path)
     return written

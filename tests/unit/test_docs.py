@@ -193,6 +193,32 @@ def test_the_command_line_fails_with_a_diff_and_passes_once_written(checkout: Pa
     assert run("--check").returncode == 0
 
 
+def test_a_new_role_gets_a_readme_and_each_variable_the_longest_role_prefix_that_declares_it(checkout: Path) -> None:
+    spec = checkout / "roles/web/meta/argument_specs.yml"
+    spec.write_text(
+        spec.read_text().replace(
+            "      db_url:", "      web_cache_ttl: {type: int, default: 60, description: TTL.}\n      db_url:"
+        )
+    )
+    (checkout / "roles/web_cache/meta").mkdir(parents=True)
+    (checkout / "roles/web_cache/meta/argument_specs.yml").write_text(
+        "argument_specs:\n  main:\n    short_description: The cache\n    options:\n"
+        "      web_cache_size: {type: int, default: 2, description: Entries.}\n"
+        "      web_cache_ttl: {type: int, description: The web role's TTL.}\n"
+    )
+    assert "+++ roles/web_cache/README.md (from the specs)" in "".join(docs.check(checkout))
+    assert not (checkout / "roles/web_cache/README.md").exists()  # check writes nothing
+    docs.update(checkout)
+    readme = (checkout / "roles/web_cache/README.md").read_text()
+    assert readme.startswith(f"# flask_react.aws.web_cache\n\nThe cache\n\n## Variables\n\n{docs.BEGIN}\n")
+    assert "| `web_cache_size` | int | `2` | Entries. |" in readme
+    # web_cache_ttl is declared by web and web_cache: web_cache's (the longest prefix that declares it)
+    assert "| `web_cache_ttl` | int | unset | The web role's TTL. |" in readme
+    web = between_markers((checkout / "roles/web/README.md").read_text())
+    assert "| `web_cache_ttl` | [`web_cache`](../web_cache/README.md) | no | TTL. |" in web
+    assert docs.check(checkout) == []
+
+
 def test_a_readme_without_its_markers_is_named(checkout: Path) -> None:
     (checkout / "roles/web/README.md").write_text("# web\n")
     with pytest.raises(docs.DocsError, match=r"roles/web/README.md: needs one '<!-- BEGIN generated: variables -->'"):
