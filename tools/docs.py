@@ -320,7 +320,7 @@ def splice(text: str, block: list[str], path: str) -> str:
     if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
         raise DocsError(f"{path}: needs one '{BEGIN}' line and, after it, one '{END}' line")
     head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
+    tail = rest.split(END, 1)[1]
     body = "\n".join(block).strip("\n")
     return f"{head}{BEGIN}\n{body}\n{END}{tail}"
 
