@@ -248,3 +248,27 @@ def test_values_are_written_as_one_line_of_yaml_that_reads_back_the_same(value: 
 def test_the_committed_readmes_match_the_specs() -> None:
     diffs = docs.check(REPO)
     assert not diffs, "README tables differ from roles/*/meta/argument_specs.yml; run `make docs`:\n" + "".join(diffs)
+
+
+@pytest.mark.parametrize(
+    "readme", ["README.md", *sorted(str(p.relative_to(REPO)) for p in REPO.glob("roles/*/README.md"))]
+)
+def test_the_generated_tables_render_as_tables_without_stray_markup(readme: str) -> None:
+    """Each row has its table's cells (pipes escaped), and no text became HTML or emphasis."""
+    markdown_it = pytest.importorskip("markdown_it")  # rich's dependency, in the venv through ansible-lint
+    parser = markdown_it.MarkdownIt("gfm-like", {"linkify": False}).disable("linkify")
+    text = (REPO / readme).read_text()
+    tokens = parser.parse(text.split(docs.BEGIN, 1)[1].split(docs.END, 1)[0])
+    widths: list[list[int]] = []
+    for token in tokens:
+        if token.type == "table_open":
+            widths.append([])
+        elif token.type == "tr_open":
+            widths[-1].append(0)
+        elif token.type in ("th_open", "td_open"):
+            widths[-1][-1] += 1
+    assert widths, f"{readme}: no table between the markers"
+    assert all(len(set(table)) == 1 for table in widths), f"{readme}: rows of different widths {widths}"
+    inline = [child for token in tokens for child in token.children or []]
+    assert [child.content for child in inline if child.type == "html_inline"] == []
+    assert [child.type for child in inline if child.type in ("em_open", "strong_open")] == []
