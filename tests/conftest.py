@@ -16,6 +16,18 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "collections"))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup``, a file's tests stay together on one worker, as under ``loadfile``
+    (they share the file's module-scoped emulator and often run in order), unless the file says
+    ``pytestmark = pytest.mark.spread``: its tests are independent (each its own names) and go to
+    whichever worker is free, each worker starting the file's emulator once. A test that already
+    names an ``xdist_group`` keeps it. Runs before xdist's own hook reads the groups."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None and item.get_closest_marker("spread") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -1,17 +1,46 @@
-"""Bad input fails site.yml before any AWS write, with a message naming the variable and the rule."""
+"""Bad input fails site.yml before any AWS write, with a message naming the variable and the rule.
+
+Every row of the table is checked at unit level, through the filters the roles' checks call
+(no playbook); then one site.yml run per check that stops the run gets many rows broken at
+once and must name each of them, with no write call reaching the emulator.
+"""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from ansible_collections.flask_react.aws.plugins.filter.alb_errors import alb_errors
+from ansible_collections.flask_react.aws.plugins.filter.app_errors import app_errors
 
 from tests.unit.playbooks.conftest import writes
+
+# The parametrized unit rows need no emulator; the two playbook runs are independent.
+pytestmark = pytest.mark.spread
 
 SEED = [
     {"name": "client", "port": 80, "health_check_path": "/", "default": True},
     {"name": "users", "port": 5000, "health_check_path": "/ping", "paths": ["/users*", "/ping"]},
 ]
+
+# The local inventory's app and the alb role's defaults, as site.yml checks them.
+APP = {
+    "app_name": "flask-react",
+    "aws_region": "us-west-1",
+    "ecr_repository_prefix": "test-driven",
+    "app_services": SEED,
+}
+ALB = {
+    "alb_http_cidrs": ["0.0.0.0/0"],
+    "alb_ssh_cidrs": [],
+    "alb_listener_port": 80,
+    "alb_https_port": 443,
+    "alb_certificate_arn": "",
+    "alb_domain_name": "",
+    "alb_subnet_ids": [],
+    "alb_active_timeout": 600,
+    "alb_security_group_delete_timeout": 900,
+}
 
 
 def services(index, **changes):
@@ -20,53 +49,107 @@ def services(index, **changes):
     return changed
 
 
-@pytest.mark.parametrize(
-    ("extra", "expected"),
-    [
-        (
-            {"app_services": services(1, name="client")},
-            "app_services[1].name: 'client' is used by more than one service",
-        ),
-        ({"app_services": services(1, default=True)}, "exactly one service must have 'default: true'"),
-        (
-            {"app_services": services(1, port=70000)},
-            "app_services[1].port: port 70000 must be a whole number from 1 to 65535",
-        ),
-        (
-            {"app_services": services(1, health_check_path="ping")},
-            "app_services[1].health_check_path: 'ping' must start with '/'",
-        ),
-        (
-            {"app_services": services(1, paths=["users*"])},
-            "app_services[1].paths[0]: path pattern 'users*' must start with '/'",
-        ),
-        ({"app_name": "Flask_React"}, "app_name: 'Flask_React'"),
-        ({"aws_region": "mars-north-1x"}, "aws_region: 'mars-north-1x'"),
-        ({"alb_ssh_cidrs": ["10.0.0.1/8"]}, "alb_ssh_cidrs[0]: '10.0.0.1/8' is not a CIDR block"),
-        ({"alb_listener_port": 0}, "alb_listener_port: 0 must be from 1 to 65535"),
-        (
-            {"alb_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b"},
-            "alb_certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b must be the ARN of an ACM"
-            " certificate in us-west-1",
-        ),
-        (
-            {"alb_certificate_arn": "arn:aws:acm:us-west-1:123456789012:certificate/0a1b", "alb_https_port": 80},
-            "alb_https_port: 80 must be from 1 to 65535 and differ from alb_listener_port",
-        ),
-        ({"alb_domain_name": "App.Example.com"}, "alb_domain_name: App.Example.com must be a lower-case DNS name"),
-        # Issue 14 items 10, 12 and 13.
-        ({"aws_region": "us-west-9"}, "aws_region: 'us-west-9' is not a region AWS has"),
-        ({"app_name": "a-very-long-application-name"}, "app_name: 'a-very-long-application-name' is 28 characters"),
-        ({"alb_name": "my_alb"}, "alb_name: 'my_alb' must be 1 to 32 letters, digits and hyphens"),
-        ({"alb_subnet_ids": ["subnet-x"]}, "alb_subnet_ids[0]: 'subnet-x' is not a subnet ID"),
-        (
-            {"app_services": services(1, paths=["/a*b*c*d*e*f*"])},
-            "app_services[1].paths[0]: path pattern '/a*b*c*d*e*f*' has 6 wildcards ('*' and '?'); AWS allows 5",
-        ),
-    ],
-)
-def test_bad_input_fails_before_any_write(playbook, extra, expected):
+TABLE = [
+    (
+        {"app_services": services(1, name="client")},
+        "app_services[1].name: 'client' is used by more than one service",
+    ),
+    ({"app_services": services(1, default=True)}, "exactly one service must have 'default: true'"),
+    (
+        {"app_services": services(1, port=70000)},
+        "app_services[1].port: port 70000 must be a whole number from 1 to 65535",
+    ),
+    (
+        {"app_services": services(1, health_check_path="ping")},
+        "app_services[1].health_check_path: 'ping' must start with '/'",
+    ),
+    (
+        {"app_services": services(1, paths=["users*"])},
+        "app_services[1].paths[0]: path pattern 'users*' must start with '/'",
+    ),
+    ({"app_name": "Flask_React"}, "app_name: 'Flask_React'"),
+    ({"aws_region": "mars-north-1x"}, "aws_region: 'mars-north-1x'"),
+    ({"alb_ssh_cidrs": ["10.0.0.1/8"]}, "alb_ssh_cidrs[0]: '10.0.0.1/8' is not a CIDR block"),
+    ({"alb_listener_port": 0}, "alb_listener_port: 0 must be from 1 to 65535"),
+    (
+        {"alb_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b"},
+        "alb_certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/0a1b must be the ARN of an ACM"
+        " certificate in us-west-1",
+    ),
+    (
+        {"alb_certificate_arn": "arn:aws:acm:us-west-1:123456789012:certificate/0a1b", "alb_https_port": 80},
+        "alb_https_port: 80 must be from 1 to 65535 and differ from alb_listener_port",
+    ),
+    ({"alb_domain_name": "App.Example.com"}, "alb_domain_name: App.Example.com must be a lower-case DNS name"),
+    # Issue 14 items 10, 12 and 13.
+    ({"aws_region": "us-west-9"}, "aws_region: 'us-west-9' is not a region AWS has"),
+    ({"app_name": "a-very-long-application-name"}, "app_name: 'a-very-long-application-name' is 28 characters"),
+    ({"alb_name": "my_alb"}, "alb_name: 'my_alb' must be 1 to 32 letters, digits and hyphens"),
+    ({"alb_subnet_ids": ["subnet-x"]}, "alb_subnet_ids[0]: 'subnet-x' is not a subnet ID"),
+    (
+        {"app_services": services(1, paths=["/a*b*c*d*e*f*"])},
+        "app_services[1].paths[0]: path pattern '/a*b*c*d*e*f*' has 6 wildcards ('*' and '?'); AWS allows 5",
+    ),
+]
+
+
+def errors(extra):
+    """What the app role's and the alb role's checks say of the local inventory changed by ``extra``."""
+    app = dict(APP, **{key: value for key, value in extra.items() if key in APP})
+    found = app_errors(
+        app["app_services"],
+        app_name=app["app_name"],
+        aws_region=app["aws_region"],
+        ecr_repository_prefix=app["ecr_repository_prefix"],
+        ecs_enabled=True,
+    )
+    alb = dict(ALB, aws_region=app["aws_region"])
+    alb.update({key: value for key, value in extra.items() if key.startswith("alb_")})
+    return found + alb_errors(alb)
+
+
+@pytest.mark.parametrize(("extra", "expected"), TABLE)
+def test_each_bad_input_is_named_with_its_rule(extra, expected):
+    assert any(expected in message for message in errors(extra)), errors(extra)
+
+
+def test_the_inventory_itself_passes_the_checks():
+    assert errors({}) == []
+
+
+def merged(rows):
+    """One input breaking every row given (they change different variables or fields)."""
+    extra = {}
+    for row_extra, _expected in rows:
+        for key, value in row_extra.items():
+            if key == "app_services":
+                base = extra.get("app_services", SEED)
+                value = [
+                    dict(old, **{field: new[field] for field in new if new[field] != seed.get(field)})
+                    for old, new, seed in zip(base, value, SEED, strict=True)
+                ]
+            extra[key] = value
+    return extra
+
+
+# Rows the app role's check names together (the description and the region), and rows the
+# alb role's check names together: each check stops the run, so one run per check.
+APP_ROWS = [TABLE[2], TABLE[3], TABLE[4], TABLE[5], TABLE[6]]
+ALB_ROWS = [TABLE[7], TABLE[8], TABLE[9], TABLE[11], TABLE[14], TABLE[15]]
+
+
+def flat(text):
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("rows", [APP_ROWS, ALB_ROWS], ids=["app description", "load balancer"])
+def test_bad_input_fails_before_any_write_naming_every_broken_rule(playbook, rows):
+    extra = merged(rows)
+    for _extra, expected in rows:
+        assert any(expected in message for message in errors(extra)), (expected, errors(extra))
     run, calls = playbook("site.yml", "-e", json.dumps(extra))
     assert run.returncode != 0
-    assert expected in run.stdout, run.stdout[-3000:]
+    shown = flat(run.stdout)
+    for _extra, expected in rows:
+        assert flat(expected) in shown, (expected, run.stdout[-3000:])
     assert writes(calls) == []

@@ -31,6 +31,11 @@ DATABASE_APP = [
 ACTION = {"name": "FLASK_REACT_ACTION", "value": "redeploy-database", "type": "PLAINTEXT"}
 REDEPLOY = {"environmentVariablesOverride": [ACTION]}
 
+# Each test makes its own app (app_name), so the tests may run on any worker (tests/conftest.py);
+# the rotation tests build on each other and stay together, in order.
+pytestmark = pytest.mark.spread
+ROTATION_TESTS = pytest.mark.xdist_group("test_codebuild_ci.py::rotation")
+
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
@@ -217,6 +222,7 @@ def matches(emulator: Any, pattern: str, event: dict) -> bool:
 ROTATION = {"app_name": "rot", "app_services": DATABASE_APP, "rds_secret_arn": SECRET}
 
 
+@ROTATION_TESTS
 def test_rotation_is_planned_first_and_sends_no_write(play, tmp_path):
     run, calls = play("--check", **ROTATION)
     assert run.returncode == 0, run.stdout[-3000:]
@@ -231,6 +237,7 @@ def test_rotation_is_planned_first_and_sends_no_write(play, tmp_path):
     } in changes
 
 
+@ROTATION_TESTS
 def test_a_rotation_of_the_database_secret_starts_the_redeploy_build(play, emulator):
     run, _calls = play(**ROTATION)
     assert run.returncode == 0, run.stdout[-3000:]
@@ -281,6 +288,7 @@ def test_a_rotation_of_the_database_secret_starts_the_redeploy_build(play, emula
     converged(play, **ROTATION)
 
 
+@ROTATION_TESTS
 def test_a_new_secret_moves_the_rule_and_ecs_off_removes_it(play, emulator):
     play(**ROTATION)
     run, calls = play(**dict(ROTATION, rds_secret_arn=OTHER_SECRET))
