@@ -369,6 +369,37 @@ def check(root: Path) -> list[str]:
     return diffs
 
 
+def _templated(value: Any) -> bool:
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, list):
+        return any(_templated(item) for item in value)
+    if isinstance(value, dict):
+        return any(_templated(key) or _templated(item) for key, item in value.items())
+    return False
+
+
+def disagreements(root: Path) -> list[str]:
+    """Where a spec's default and defaults/main.yml both give a plain value and the values differ:
+    the table would show one and the role would use the other. Templated values are not compared
+    (a spec writes ``<app_name>-alb`` where defaults/main.yml computes ``{{ app_name }}-alb``)."""
+    found = []
+    for role in load_roles(root).values():
+        for entry_point, spec in role.specs.items():
+            for name, option in (spec.get("options") or {}).items():
+                option = option or {}
+                if "default" not in option or name not in role.defaults:
+                    continue
+                written = role.defaults[name]
+                if _templated(written) or written == option["default"]:
+                    continue
+                found.append(
+                    f"roles/{role.name}: {name} defaults to {yaml_value(written)} in defaults/main.yml, "
+                    f"but to {yaml_value(option['default'])} in meta/argument_specs.yml ({entry_point})"
+                )
+    return found
+
+
 def update(root: Path) -> list[Path]:
     """Write every README whose tables differ; the paths written."""
     written = []
@@ -386,6 +417,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = args.root.resolve()
     try:
+        conflicts = disagreements(root)
+        for conflict in conflicts:
+            print(f"tools/docs.py: {conflict}", file=sys.stderr)
         if args.check:
             diffs = check(root)
             for diff in diffs:
@@ -395,11 +429,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"\n{len(diffs)} README(s) differ from roles/*/meta/argument_specs.yml: run `make docs`",
                     file=sys.stderr,
                 )
-                return 1
-            return 0
+            return 1 if diffs or conflicts else 0
         for path in update(root):
             print(f"wrote {path.relative_to(root)}")
-        return 0
+        return 1 if conflicts else 0
     except DocsError as error:
         print(f"tools/docs.py: {error}", file=sys.stderr)
         return 2

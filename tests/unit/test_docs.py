@@ -219,6 +219,22 @@ def test_a_new_role_gets_a_readme_and_each_variable_the_longest_role_prefix_that
     assert docs.check(checkout) == []
 
 
+def test_a_spec_default_that_defaults_main_yml_contradicts_fails_the_check(checkout: Path) -> None:
+    docs.update(checkout)
+    # Templated values are not compared: "<app_name>-web" describes "{{ app_name }}-web".
+    assert docs.disagreements(checkout) == []
+    defaults = checkout / "roles/web/defaults/main.yml"
+    defaults.write_text(defaults.read_text().replace("web_state: present", "web_state: absent"))
+    assert docs.disagreements(checkout) == [
+        "roles/web: web_state defaults to absent in defaults/main.yml, but to present in meta/argument_specs.yml (main)"
+    ]
+    command = [sys.executable, str(REPO / "tools/docs.py"), "--root", str(checkout), "--check"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert result.stdout == ""  # the tables are what the specs make; the defaults disagree
+    assert "web_state defaults to absent in defaults/main.yml" in result.stderr
+
+
 def test_a_readme_without_its_markers_is_named(checkout: Path) -> None:
     (checkout / "roles/web/README.md").write_text("# web\n")
     with pytest.raises(docs.DocsError, match=r"roles/web/README.md: needs one '<!-- BEGIN generated: variables -->'"):
