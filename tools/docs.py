@@ -16,7 +16,10 @@ description of every option. Where a spec gives no default, the value written in
 ``roles/<role>/defaults/main.yml`` is shown. A variable belongs to the ``app`` role when that role's
 spec declares it (the shared app description), else to the role whose name prefixes it
 (``alb_name`` to ``alb``) when that role declares it; a role's README lists the others it reads
-as inputs.
+as inputs. A role with a spec and no README gets one. Both modes also fail (exit 1) where a spec's
+plain default contradicts the value defaults/main.yml writes.
+
+README.md's order of roles is ``ROLE_ORDER`` below (keep it the order site.yml runs them).
 """
 
 from __future__ import annotations
