@@ -26,6 +26,7 @@ description:
     balancer's URL as C(REACT_APP_API_SERVICE_URL) and C(VITE_API_SERVICE_URL), by C(playbooks/images.yml)
     and by CodeBuild alike; the model keeps C(args) as the service gives them.
   - The role C(flask_react.aws.app) sets the fact C(app_model) with it once per run (C(tasks/model.yml)).
+  - With an account, a bad account ID, region, repository name or image tag fails naming the part and its rule.
 positional: _input
 options:
   _input:
@@ -88,11 +89,14 @@ _value:
     - The model - C(app_name), C(region), C(account_id), C(partition), C(registry) (empty without an
       account), C(cluster), C(image_tag), C(default_service) (its name), C(services) (one dict per
       service, keys as described above), C(by_name) (the same dicts by service name), and the lists
-      C(target_groups), C(repositories), C(families), C(log_groups) and C(rules) (every service's, in order).
+      C(target_groups), C(repositories), C(families), C(log_groups) and C(rules) (every service's, in order),
+      C(repository_prefix) (C(<ecr_repository_prefix>-)) and C(log_group_prefix) (C(/ecs/)), what every
+      repository and log group of the app starts with (dropped services' too).
   type: dict
 """
 
-from ansible_collections.flask_react.aws.plugins.module_utils.app_model import resolve
+from ansible.errors import AnsibleFilterError
+from ansible_collections.flask_react.aws.plugins.module_utils.app_model import EcrNameError, resolve
 
 
 def app_model(
@@ -106,7 +110,10 @@ def app_model(
     cluster="",
 ):
     """The app model of ``app_services`` (module_utils/app_model.py's ``resolve``)."""
-    return resolve(app_services, app_name, ecr_repository_prefix, region, account_id, partition, image_tag, cluster)
+    try:
+        return resolve(app_services, app_name, ecr_repository_prefix, region, account_id, partition, image_tag, cluster)
+    except EcrNameError as error:
+        raise AnsibleFilterError(f"app_model: {error}") from error
 
 
 class FilterModule:

@@ -32,20 +32,18 @@ positional: _input
 options:
   _input:
     description:
-      - The services (C(app_services)); the keys read are C(name), C(build) (C(context),
-        C(dockerfile), C(args)), C(default), C(cpu_architecture), C(desired_count), C(database)
-        and C(test) (a list of shell commands).
-    type: list
-    elements: dict
+      - The app model (C(app_model), filter M(flask_react.aws.app_model#filter)), or the services
+        (C(app_services)) it is resolved from with O(app_name) and O(ecr_repository_prefix); the keys
+        read are C(name), C(build) (C(context), C(dockerfile), C(args)), C(default), C(cpu_architecture),
+        C(desired_count), C(database) and C(test) (a list of shell commands).
+    type: raw
     required: true
   app_name:
-    description: Prefix of the ECS service names.
+    description: Prefix of the ECS service names; required with C(app_services).
     type: str
-    required: true
   ecr_repository_prefix:
-    description: Prefix of the repositories.
+    description: Prefix of the repositories; required with C(app_services).
     type: str
-    required: true
   cluster:
     description: The ECS cluster; empty when ECS is off.
     type: str
@@ -71,6 +69,10 @@ EXAMPLES = r"""
       {{ app_services | flask_react.aws.ecs_build_environment(app_name='flask-react',
          ecr_repository_prefix='test-driven', cluster='flask-react-cluster', deploy_branch='main') }}
 # => [{"name": "APP_SERVICES", "value": "[{\"name\": \"client\", ...}]"}, {"name": "ECS_CLUSTER", ...}, ...]
+
+- name: The same from the app model (role flask_react.aws.app)
+  ansible.builtin.debug:
+    msg: "{{ app_model | flask_react.aws.ecs_build_environment(cluster=app_model.cluster, deploy_branch='main') }}"
 """
 
 RETURN = r"""
@@ -81,6 +83,7 @@ _value:
 """
 
 
+from ansible.errors import AnsibleFilterError
 from ansible_collections.flask_react.aws.plugins.module_utils.app_model import resolve
 
 # The keys of APP_SERVICES (ci/codebuild.py's contract), read from the app model.
@@ -89,19 +92,24 @@ KEYS = ("name", "repository", "service", "container", "default", "platform", "de
 
 def ecs_build_environment(
     app_services,
-    app_name,
-    ecr_repository_prefix,
+    app_name=None,
+    ecr_repository_prefix=None,
     cluster="",
     deploy_branch="",
     mutable_tags=False,
     deploy_wait_minutes=15,
 ):
-    """The build and deploy description CodeBuild reads from its environment, from the app model."""
-    model = resolve(app_services, app_name, ecr_repository_prefix, cluster=cluster)
-    services = [
-        {**{key: service[key] for key in KEYS}, **service["build"]}
-        for service in model["services"]
-    ]
+    """The build and deploy description CodeBuild reads from its environment, from the app model
+    (``app_services`` is the model itself, or the services it is resolved from)."""
+    if isinstance(app_services, dict):
+        model = app_services
+    elif app_name is None or ecr_repository_prefix is None:
+        raise AnsibleFilterError(
+            "ecs_build_environment: app_name and ecr_repository_prefix are required with app_services"
+        )
+    else:
+        model = resolve(app_services, app_name, ecr_repository_prefix, cluster=cluster)
+    services = [{**{key: service[key] for key in KEYS}, **service["build"]} for service in model["services"]]
     return [
         {"name": "APP_SERVICES", "value": json.dumps(services, sort_keys=True, separators=(",", ":"))},
         {"name": "ECS_CLUSTER", "value": cluster or ""},

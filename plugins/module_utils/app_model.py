@@ -12,7 +12,7 @@ family and service, container, log group, build or rules: a rule changes here or
 
 from __future__ import annotations
 
-from ansible_collections.flask_react.aws.plugins.module_utils.ecr import EcrNameError, dns_suffix
+from ansible_collections.flask_react.aws.plugins.module_utils.ecr import EcrNameError  # noqa: F401 (what resolve raises)
 from ansible_collections.flask_react.aws.plugins.module_utils.ecr import image_uri as _image_uri
 from ansible_collections.flask_react.aws.plugins.module_utils.ecr import registry as _registry
 
@@ -61,9 +61,13 @@ def ecs_name(app_name, service_name):
     return f"{app_name}-{service_name}"
 
 
+# The ECS services' log groups are /ecs/<family>.
+LOG_GROUP_PREFIX = "/ecs/"
+
+
 def log_group_name(app_name, service_name):
     """The service's CloudWatch log group: ``/ecs/<app_name>-<service>``."""
-    return f"/ecs/{ecs_name(app_name, service_name)}"
+    return f"{LOG_GROUP_PREFIX}{ecs_name(app_name, service_name)}"
 
 
 def cluster_name(app_name, cluster=""):
@@ -123,22 +127,13 @@ def _account(account_id):
 
 
 def _registry_of(account_id, region):
-    if not account_id:
-        return ""
-    try:
-        return _registry(account_id, region)
-    except EcrNameError:
-        # The account or region is validated elsewhere, with a message naming the variable.
-        return f"{account_id}.dkr.ecr.{region}.{dns_suffix(str(region or ''))}"
+    """The registry host, ``''`` without an account; a bad account or region raises EcrNameError."""
+    return _registry(account_id, region) if account_id else ""
 
 
 def _image_of(repository, account_id, region, image_tag):
-    if not account_id:
-        return ""
-    try:
-        return _image_uri(repository, account_id, region, image_tag)
-    except EcrNameError:
-        return f"{_registry_of(account_id, region)}/{repository}:{image_tag}"
+    """The image URI, ``''`` without an account; a bad part raises EcrNameError naming it."""
+    return _image_uri(repository, account_id, region, image_tag) if account_id else ""
 
 
 def resolve_service(service, app_name, ecr_repository_prefix, region="", account_id="", image_tag="prod"):
@@ -184,9 +179,11 @@ def resolve(
     """The app model: the app's names and, per service in ``app_services``' order, every derived name.
 
     Returns ``{app_name, region, account_id, partition, registry, cluster, image_tag, default_service,
-    services, by_name, target_groups, repositories, families, log_groups, rules}``; ``registry`` and
+    services, by_name, target_groups, repositories, families, log_groups, rules, repository_prefix,
+    log_group_prefix}`` (the last two: what every repository and log group name starts with); ``registry`` and
     each service's ``image_uri`` are ``''`` while the account is not known yet; ``partition`` empty
-    is the region's (``aws-cn`` for ``cn-*``...).
+    is the region's (``aws-cn`` for ``cn-*``...). With an account, a bad account ID, region, repository
+    name or tag raises ``EcrNameError`` naming the part and its rule.
     """
     account_id = _account(account_id)
     services = [
@@ -210,4 +207,6 @@ def resolve(
         "families": [service["family"] for service in services],
         "log_groups": [service["log_group"] for service in services],
         "rules": [rule for service in services for rule in service["rules"]],
+        "repository_prefix": repository_name(ecr_repository_prefix, ""),
+        "log_group_prefix": LOG_GROUP_PREFIX,
     }
