@@ -161,3 +161,208 @@ def rule_entries(operations, listener):
         entry(kind, f"{listener} rule {arn.rsplit('/', 1)[-1]}", "delete") for arn in operations.get("delete", [])
     ]
     return planned
+
+
+# --- Our modules: each returns its own ``plan`` (check mode and real runs alike) -------------------
+
+
+def ecr_repositories_plan(actions):
+    """flask_react.aws.ecr_repositories: one entry per repository with change kinds (name -> kinds)."""
+    return [
+        entry("AWS::ECR::Repository", name, action_of_kinds(kinds)) for name, kinds in (actions or {}).items() if kinds
+    ]
+
+
+def console_password_plan(user_name, secret_name, actions):
+    """flask_react.aws.iam_console_password: the login profile is a property of the user (an update of
+    AWS::IAM::User); the secret is its own resource (``create``/``restore`` a create, ``delete`` a delete)."""
+    planned = []
+    if actions.get("login_profile"):
+        planned.append(entry("AWS::IAM::User", user_name, "update"))
+    secret = actions.get("secret")
+    if secret:
+        action = "create" if secret in ("create", "restore") else "delete" if secret == "delete" else "update"
+        planned.append(entry("AWS::SecretsManager::Secret", secret_name, action))
+    return planned
+
+
+def codebuild_project_plan(name, changed, created=False, deleted=False, credentials_imported=False):
+    """flask_react.aws.codebuild_project: the project (its webhook is part of it), and the account's
+    GitHub credentials when the module imports them."""
+    planned = []
+    if deleted:
+        planned.append(entry("AWS::CodeBuild::Project", name, "delete"))
+    elif changed:
+        planned.append(entry("AWS::CodeBuild::Project", name, "create" if created else "update"))
+    if credentials_imported:
+        planned.append(entry("AWS::CodeBuild::SourceCredential", "GITHUB", "create"))
+    return planned
+
+
+def single_plan(resource_type, name, changed, created=False, deleted=False):
+    """One resource a module manages (an EventBridge rule, an RDS instance): nothing unless it changes."""
+    if not changed:
+        return []
+    return [entry(resource_type, name, "delete" if deleted else "create" if created else "update")]
+
+
+def ecs_cluster_plan(name, cluster_action, services_removed):
+    """flask_react.aws.ecs_app_cluster: the cluster (``cluster_action`` None when unchanged), then the
+    services it removed and the task definition families it deregistered; a deleted cluster comes last."""
+    removed = services_removed or []
+    planned = []
+    if cluster_action in ("create", "update"):
+        planned.append(entry("AWS::ECS::Cluster", name, cluster_action))
+    planned += [entry("AWS::ECS::Service", service["name"], "delete") for service in removed]
+    families = []
+    for service in removed:
+        if service.get("deregistered"):
+            families += [family for family in service.get("families", []) if family not in families]
+    planned += [entry("AWS::ECS::TaskDefinition", family, "delete") for family in families]
+    if cluster_action == "delete":
+        planned.append(entry("AWS::ECS::Cluster", name, "delete"))
+    return planned
+
+
+def ecs_service_plan(name, changed, created=False, registered=False):
+    """flask_react.aws.ecs_app_service: the service, and a new task definition revision (a new
+    AWS::ECS::TaskDefinition of the service's family) when one is registered."""
+    planned = single_plan("AWS::ECS::Service", name, changed, created)
+    if registered:
+        planned.append(entry("AWS::ECS::TaskDefinition", name, "create"))
+    return planned
+
+
+# --- Stock modules: how each one's result (in check mode) says create / update / delete ------------
+# A rule gets the result and its table row (``state``, ``created``, ``name``); it returns the action,
+# or None. Never a message's text: a key the module returns only in one case, or the module's diff.
+
+
+def _unless_key(key):
+    """Create when the result lacks ``key`` (what the module returns only for an existing resource)."""
+
+    def rule(result, row, name):
+        if row.get("state") == "absent":
+            return "delete"
+        return "update" if result.get(key) not in (None, "", {}) else "create"
+
+    return rule
+
+
+def _when_key(key):
+    """Create when the result has ``key`` (what the module returns only when it would create)."""
+
+    def rule(result, row, name):
+        if row.get("state") == "absent":
+            return "delete"
+        return "create" if key in result else "update"
+
+    return rule
+
+
+def _by_row(result, row, name):
+    """The result cannot tell a create from an update: the row says (``created``)."""
+    if row.get("state") == "absent":
+        return "delete"
+    return "create" if _true(row.get("created")) else "update"
+
+
+def _by_state(result, row, name):
+    """One action per state (an access key is only ever created or deleted)."""
+    return "delete" if row.get("state") == "absent" else "create"
+
+
+def _inline_policy(result, row, name):
+    """amazon.aws.iam_policy returns ``diff`` before/after (the role's policies) in every run; the row
+    names the policy ``<role>/<policy>``."""
+    policy = name.split("/", 1)[-1] if isinstance(name, str) else None
+    diff = result.get("diff") or {}
+    before, after = diff.get("before") or {}, diff.get("after") or {}
+    if policy is None or (policy not in before and policy not in after):
+        return "delete" if row.get("state") == "absent" else None
+    if policy not in after:
+        return "delete"
+    return "update" if policy in before else "create"
+
+
+STOCK_MODULES = {
+    # iam_role returns no iam_role for a role it would create.
+    "amazon.aws.iam_role": _unless_key("iam_role"),
+    # iam_user and iam_group return create_params only when they would create.
+    "amazon.aws.iam_user": _when_key("create_params"),
+    "amazon.aws.iam_group": _when_key("create_params"),
+    "amazon.aws.iam_access_key": _by_state,
+    "amazon.aws.iam_policy": _inline_policy,
+    # ec2_security_group answers group_id null for a group it would create.
+    "amazon.aws.ec2_security_group": _unless_key("group_id"),
+    # rds_subnet_group returns no subnet_group for a group it would create.
+    "amazon.aws.rds_subnet_group": _unless_key("subnet_group"),
+    # cloudwatchlogs_log_group returns the group (log_group_name) only when it exists.
+    "amazon.aws.cloudwatchlogs_log_group": _unless_key("log_group_name"),
+    "community.aws.secretsmanager_secret": _unless_key("secret"),
+    # elb_application_lb returns nothing but changed in check mode, for a create as for an update.
+    "amazon.aws.elb_application_lb": _by_row,
+    # Ours, where a row plans a resource made with theirs (the services of a new cluster).
+    "flask_react.aws.ecs_app_cluster": lambda result, row, name: (
+        "delete" if row.get("state") == "absent" else "create" if not result.get("cluster") else "update"
+    ),
+}
+
+
+def _true(value):
+    return value is True or str(value).lower() in ("true", "yes", "1")
+
+
+def _names(name):
+    return name if isinstance(name, list) else [name]
+
+
+def _row_entries(result, row, name):
+    """The entries of one (non-looped) result under one table row."""
+    if not isinstance(result, dict) or result.get("failed"):
+        return []
+    only = row.get("only") or list(ACTIONS)
+    if result.get("skipped"):
+        action = row.get("skipped") or None
+        found = [entry(row["type"], item, action) for item in _names(name)] if action else []
+    elif row.get("skipped_only"):
+        found = []
+    elif "plan" in result and not row.get("type"):
+        found = [entry(c.get("type"), c.get("name"), c.get("action")) for c in result["plan"] or []]
+    else:
+        rule = STOCK_MODULES.get(row.get("module"))
+        if rule is None or not result.get("changed"):
+            return []
+        action = rule(result, row, name)
+        found = [entry(row["type"], item, action) for item in _names(name)] if action else []
+    return [change for change in found if change["action"] in only]
+
+
+def results_entries(row):
+    """The plan entries of one table row: ``{register, result, module, type?, name?, state?, created?,
+    skipped?, skipped_only?, only?, entries?}`` with ``result`` the value registered as ``register``.
+
+    A result of ours carries ``plan``; a stock module's is read by STOCK_MODULES; a skipped one (no
+    check mode, or a resource whose parent is still to be made) gives ``skipped``'s action, if any; a
+    looped result one entry per changed item, ``name`` then listing the items' names in loop order,
+    our modules' entries grouped by type; ``entries`` (a read planned by a filter) is taken as is
+    unless the read was skipped; ``only`` keeps the entries of those actions.
+    """
+    result = row.get("result")
+    if not isinstance(result, dict):
+        return []
+    if "entries" in row:
+        if result.get("skipped"):
+            return []
+        return [entry(c.get("type"), c.get("name"), c.get("action")) for c in row["entries"] or []]
+    name = row.get("name")
+    items = result.get("results")
+    if isinstance(items, list):
+        if row.get("type") and isinstance(name, list) and len(name) != len(items):
+            raise PlanError(f"{len(name)} names for {len(items)} looped results of {row.get('register')}")
+        found = []
+        for index, item in enumerate(items):
+            found += _row_entries(item, row, name[index] if isinstance(name, list) else name)
+        kinds = list(dict.fromkeys(change["type"] for change in found))
+        return [change for kind in kinds for change in found if change["type"] == kind]
+    return _row_entries(result, row, name)

@@ -193,6 +193,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.listener_rules imp
     plan,
     validate_entries,
 )
+from ansible_collections.flask_react.aws.plugins.module_utils.plan import rule_entries
 
 TAGS_PER_CALL = 20
 RULES_LIMIT = "rules-per-application-load-balancer"
@@ -440,7 +441,9 @@ def main():
         except (ListenerRulesError, botocore.exceptions.ClientError) as error:
             # Removing rules from a listener that is already gone is done.
             if params["state"] == "absent" and _is_not_found(error):
-                module.exit_json(changed=False, listener_arn=params["listener_arn"], rules=[], operations=EMPTY)
+                module.exit_json(
+                    changed=False, listener_arn=params["listener_arn"], rules=[], operations=EMPTY, plan=[]
+                )
             # In check mode before the load balancer exists: a run would make it, then every rule.
             if module.check_mode and params["load_balancer_name"] and _is_not_found(error):
                 listener, balancer = {"ListenerArn": None}, {}
@@ -469,6 +472,11 @@ def main():
     result = dict(
         changed=changed, listener_arn=listener["ListenerArn"], rules=operations.pop("rules"), operations=operations
     )
+    # Each rule named by its listener (<load balancer>:<port>) and paths.
+    listener_name = (
+        f"{params['load_balancer_name']}:{params['port']}" if params["load_balancer_name"] else params["listener_arn"]
+    )
+    result["plan"] = rule_entries(operations, listener_name)
     if module._diff:
         result["diff"] = {"before": {"rules": _shape(before)}, "after": {"rules": _shape(result["rules"])}}
     module.exit_json(**result)

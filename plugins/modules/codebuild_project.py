@@ -248,6 +248,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.codebuild import (
     webhook_action,
     webhook_filter_groups,
 )
+from ansible_collections.flask_react.aws.plugins.module_utils.plan import codebuild_project_plan
 
 
 def get_project(client, name):
@@ -395,7 +396,12 @@ def main():
         if module.params["state"] == "absent":
             if current is not None and not module.check_mode:
                 client.delete_project(aws_retry=True, name=name)
-            module.exit_json(changed=current is not None, changed_fields=[], webhook_action=None)
+            module.exit_json(
+                changed=current is not None,
+                changed_fields=[],
+                webhook_action=None,
+                plan=codebuild_project_plan(name, current is not None, deleted=True),
+            )
         credentials_changed = ensure_source_credentials(module, client)
         changed_fields, project, waited, request = ensure_project(module, client, current)
         action = ensure_webhook(module, client, project)
@@ -411,6 +417,12 @@ def main():
         webhook_action=action,
         iam_propagation_wait=waited,
         source_credentials_imported=credentials_changed,
+        plan=codebuild_project_plan(
+            name,
+            bool(changed_fields or action),
+            created="created" in changed_fields,
+            credentials_imported=bool(credentials_changed),
+        ),
     )
     if module._diff:
         before = comparable(current) if current else {}

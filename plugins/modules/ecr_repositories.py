@@ -173,6 +173,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.ecr_repositories i
     summary,
     summary_after,
 )
+from ansible_collections.flask_react.aws.plugins.module_utils.plan import ecr_repositories_plan
 
 
 def describe(client, name):
@@ -354,6 +355,7 @@ def main():
                 result["diff"] = diff
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
         module.fail_json_aws(error, msg="Failed to manage the ECR repositories")
+    result["plan"] = ecr_repositories_plan(result["actions"])
     module.exit_json(changed=bool(result["actions"]), **result)
 
 

@@ -152,6 +152,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
     remove_service,
     tag_changes,
 )
+from ansible_collections.flask_react.aws.plugins.module_utils.plan import ecs_cluster_plan
 
 
 def describe(client, name):
@@ -224,6 +225,7 @@ def present(module, client):
         cluster=camel_dict_to_snake_dict(after or {}, ignore_list=["tags"]),
         services_removed=removed,
         in_use=usage(client, live) if params["report_usage"] else {},
+        plan=ecs_cluster_plan(name, ("create" if cluster is None else "update") if changed else None, removed),
     )
     if module._diff:
         result["diff"] = dict(
@@ -315,16 +317,24 @@ def absent(module, client):
     leftover = sorted(set(params["services"] or []) - {f for r in removed for f in r["families"]})
     _deregistered, deleted = remove_families(client, leftover, module.check_mode)
     changed = bool(removed) or bool(deleted) or cluster is not None
+    planned = ecs_cluster_plan(name, "delete" if cluster is not None else None, removed)
     if cluster is None or module.check_mode:
         return dict(
-            changed=changed, cluster={}, cluster_changed=cluster is not None, services_removed=removed, in_use={}
+            changed=changed,
+            cluster={},
+            cluster_changed=cluster is not None,
+            services_removed=removed,
+            in_use={},
+            plan=planned,
         )
     deadline = time.time() + module.params["wait_timeout"]
     warned = False
     while True:
         try:
             client.delete_cluster(aws_retry=True, cluster=name)
-            return dict(changed=True, cluster={}, cluster_changed=True, services_removed=removed, in_use={})
+            return dict(
+                changed=True, cluster={}, cluster_changed=True, services_removed=removed, in_use={}, plan=planned
+            )
         except client.exceptions.ClusterContainsServicesException:
             if time.time() > deadline:
                 raise

@@ -228,6 +228,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
     tag_changes,
     task_definition_request,
 )
+from ansible_collections.flask_react.aws.plugins.module_utils.plan import ecs_service_plan, single_plan
 
 
 def describe_service(client, cluster, name):
@@ -285,6 +286,7 @@ def present(module, client):
     waiting = running == 0 and params["desired_count"] > 0 and not image_exists(module, image)
     desired = service_settings(params, td_arn, 0 if waiting else params["desired_count"])
     changed = registered
+    created = service is None
     if service is None:
         changed = True
         if not module.check_mode:
@@ -316,6 +318,7 @@ def present(module, client):
         image=image,
         waiting_for_image=waiting,
         registered=registered,
+        plan=ecs_service_plan(name, changed, created=created, registered=bool(registered)),
     )
     if module._diff:
         result["diff"] = dict(
@@ -353,7 +356,13 @@ def absent(module, client):
         except TimeoutError as error:
             module.fail_json(msg=str(error))
     deregistered, deleted = remove_families(client, [name], module.check_mode)
-    return dict(changed=changed or bool(deleted), service={}, deregistered=deregistered, deleted=deleted)
+    return dict(
+        changed=changed or bool(deleted),
+        service={},
+        deregistered=deregistered,
+        deleted=deleted,
+        plan=single_plan("AWS::ECS::Service", name, changed, deleted=True),
+    )
 
 
 def main():

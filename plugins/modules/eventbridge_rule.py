@@ -156,6 +156,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.eventbridge import
     target_request,
     targets_plan,
 )
+from ansible_collections.flask_react.aws.plugins.module_utils.plan import single_plan
 
 
 def describe_rule(client, name, bus):
@@ -300,6 +301,7 @@ def main():
                 delete_rule(module, client, current_targets)
             deleted = ["deleted"] if current else []
             result = dict(changed=bool(deleted), rule={}, targets=[], changed_fields=deleted)
+            result["plan"] = single_plan("AWS::Events::Rule", name, bool(deleted), deleted=True)
             if module._diff:
                 result["diff"] = {"before": before, "after": {}}
             module.exit_json(**result)
@@ -312,6 +314,7 @@ def main():
 
     changed_fields += (["targets"] if targets_changed and not created else []) + (["tags"] if tags_changed else [])
     result = dict(changed=bool(changed_fields), rule=rule, targets=targets, changed_fields=changed_fields)
+    result["plan"] = single_plan("AWS::Events::Rule", name, bool(changed_fields), created="created" in changed_fields)
     if module._diff:
         result["diff"] = {"before": before, "after": comparable(rule, targets)}
     module.exit_json(**result)

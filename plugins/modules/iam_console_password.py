@@ -116,6 +116,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.iam_password impor
     random_password_request,
     violations,
 )
+from ansible_collections.flask_react.aws.plugins.module_utils.plan import console_password_plan
 
 # How long CreateSecret retries a name still being deleted (terraform's propagation timeout).
 NAME_REUSE_SECONDS = 120
@@ -303,6 +304,9 @@ def main():
         module.fail_json_aws(
             error, msg=f"Failed to ensure the console password of IAM user {module.params['user_name']}"
         )
+    result["plan"] = console_password_plan(
+        module.params["user_name"], module.params["secret_name"], result.get("actions") or {}
+    )
     module.exit_json(**result)
 
 

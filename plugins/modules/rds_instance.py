@@ -207,6 +207,7 @@ except ImportError:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.plan import single_plan
 from ansible_collections.flask_react.aws.plugins.module_utils.rds import (
     PENDING_STATES,
     desired_tags,
@@ -392,7 +393,12 @@ def main():
                 changed = True
                 if module.params["wait"] and not module.check_mode:
                     wait_for(module, client, "db_instance_deleted")
-            module.exit_json(changed=changed, instance={}, modifications={})
+            module.exit_json(
+                changed=changed,
+                instance={},
+                modifications={},
+                plan=single_plan("AWS::RDS::DBInstance", identifier, changed, deleted=True),
+            )
         if before is None:
             instance, changed = create(module, client), True
         else:
@@ -437,7 +443,10 @@ def main():
         module.fail_json_aws(error, msg=f"Failed to manage RDS instance {identifier}")
 
     result = dict(
-        changed=changed, instance=camel_dict_to_snake_dict(instance, ignore_list=["TagList"]), modifications=changes
+        changed=changed,
+        instance=camel_dict_to_snake_dict(instance, ignore_list=["TagList"]),
+        modifications=changes,
+        plan=single_plan("AWS::RDS::DBInstance", identifier, changed, created=before is None),
     )
     if module._diff:
         result["diff"] = {

@@ -169,3 +169,123 @@ def test_rules_named_by_listener_and_paths():
         ("a:80 rule r90", "update"),
         ("a:80 rule r91", "delete"),
     ]
+
+
+# --- The plan from results: our modules' plans, the stock modules' rules, the table rows ------------
+
+from ansible_collections.flask_react.aws.plugins.module_utils.plan import (  # noqa: E402
+    STOCK_MODULES,
+    codebuild_project_plan,
+    console_password_plan,
+    ecr_repositories_plan,
+    ecs_cluster_plan,
+    ecs_service_plan,
+    results_entries,
+    single_plan,
+)
+
+
+def test_our_modules_plan_their_own_resources():
+    assert ecr_repositories_plan({"a": ["create"], "b": [], "c": ["scanning"]}) == [
+        {"type": "AWS::ECR::Repository", "name": "a", "action": "create"},
+        {"type": "AWS::ECR::Repository", "name": "c", "action": "update"},
+    ]
+    assert [c["action"] for c in console_password_plan("u", "s", {"login_profile": "create", "secret": "create"})] == [
+        "update",
+        "create",
+    ]
+    assert console_password_plan("u", "s", {"secret": "delete"})[0]["action"] == "delete"
+    assert console_password_plan("u", "s", {}) == []
+    assert codebuild_project_plan("p", True, created=True, credentials_imported=True) == [
+        {"type": "AWS::CodeBuild::Project", "name": "p", "action": "create"},
+        {"type": "AWS::CodeBuild::SourceCredential", "name": "GITHUB", "action": "create"},
+    ]
+    assert codebuild_project_plan("p", True, deleted=True)[0]["action"] == "delete"
+    assert codebuild_project_plan("p", False) == []
+    assert single_plan("AWS::Events::Rule", "r", False) == []
+    assert single_plan("AWS::RDS::DBInstance", "db", True, created=True)[0]["action"] == "create"
+    removed = [{"name": "shop-admin", "deregistered": True, "families": ["shop-admin"]}]
+    assert [(c["type"], c["action"]) for c in ecs_cluster_plan("c", "delete", removed)] == [
+        ("AWS::ECS::Service", "delete"),
+        ("AWS::ECS::TaskDefinition", "delete"),
+        ("AWS::ECS::Cluster", "delete"),
+    ]
+    assert ecs_cluster_plan("c", None, []) == []
+    assert [(c["type"], c["action"]) for c in ecs_service_plan("s", True, created=True, registered=True)] == [
+        ("AWS::ECS::Service", "create"),
+        ("AWS::ECS::TaskDefinition", "create"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("module", "result", "state", "action"),
+    [
+        ("amazon.aws.iam_role", {"changed": True}, "present", "create"),
+        ("amazon.aws.iam_role", {"changed": True, "iam_role": {"arn": "a"}}, "present", "update"),
+        ("amazon.aws.iam_role", {"changed": True}, "absent", "delete"),
+        ("amazon.aws.iam_user", {"changed": True, "create_params": {}}, "present", "create"),
+        ("amazon.aws.iam_group", {"changed": True, "iam_group": {}}, "present", "update"),
+        ("amazon.aws.ec2_security_group", {"changed": True, "group_id": None}, "present", "create"),
+        ("amazon.aws.ec2_security_group", {"changed": True, "group_id": "sg-1"}, "present", "update"),
+        ("amazon.aws.rds_subnet_group", {"changed": True}, "present", "create"),
+        ("amazon.aws.cloudwatchlogs_log_group", {"changed": True}, "present", "create"),
+        ("amazon.aws.cloudwatchlogs_log_group", {"changed": True, "log_group_name": "/x"}, "present", "update"),
+        ("amazon.aws.iam_access_key", {"changed": True}, "present", "create"),
+    ],
+)
+def test_each_stock_module_says_create_update_or_delete_by_a_key_never_a_message(module, result, state, action):
+    assert STOCK_MODULES[module](result, {"state": state}, "n") == action
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "action"),
+    [({}, {"p": 1}, "create"), ({"p": 1}, {"p": 2}, "update"), ({"p": 1}, {}, "delete"), ({"o": 1}, {"o": 2}, None)],
+)
+def test_an_inline_policy_is_read_from_the_modules_diff(before, after, action):
+    result = {"changed": True, "diff": {"before": before, "after": after}}
+    assert STOCK_MODULES["amazon.aws.iam_policy"](result, {}, "role/p") == action
+
+
+def test_a_row_reads_our_plan_a_stock_rule_a_skip_and_a_loop():
+    ours = {"register": "r", "result": {"changed": True, "plan": [{"type": ROLE, "name": "r", "action": "update"}]}}
+    assert results_entries(ours) == [{"type": ROLE, "name": "r", "action": "update"}]
+    stock = {"register": "r", "module": "amazon.aws.iam_role", "type": ROLE, "name": "r", "result": {"changed": True}}
+    assert results_entries(stock)[0]["action"] == "create"
+    assert results_entries(dict(stock, result={"changed": False})) == []
+    skipped = dict(stock, result={"skipped": True, "changed": False}, skipped="create")
+    assert results_entries(skipped)[0]["action"] == "create"
+    assert results_entries(dict(skipped, skipped="")) == []
+    assert results_entries(dict(stock, skipped_only=True)) == []
+    loop = dict(
+        stock,
+        state="absent",
+        name=["a", "b"],
+        result={"changed": True, "results": [{"changed": True}, {"changed": False}]},
+    )
+    assert results_entries(loop) == [{"type": ROLE, "name": "a", "action": "delete"}]
+    with pytest.raises(PlanError, match="1 names for 2 looped results"):
+        results_entries(dict(loop, name=["a"]))
+    assert results_entries(dict(stock, only=["delete"])) == []
+    read = {"register": "r", "result": {"changed": False}, "entries": [{"type": ROLE, "name": "x", "action": "update"}]}
+    assert results_entries(read) == [{"type": ROLE, "name": "x", "action": "update"}]
+    assert results_entries(dict(read, result={"skipped": True})) == []
+    assert results_entries(dict(stock, result=None)) == []
+
+
+def test_our_looped_results_are_grouped_by_type():
+    def item(name):
+        return {
+            "changed": True,
+            "plan": [
+                {"type": "AWS::ECS::Service", "name": name, "action": "update"},
+                {"type": "AWS::ECS::TaskDefinition", "name": name, "action": "create"},
+            ],
+        }
+
+    row = {"register": "s", "result": {"changed": True, "results": [item("a"), item("b")]}}
+    assert [(c["type"].rsplit(":", 1)[1], c["name"]) for c in results_entries(row)] == [
+        ("Service", "a"),
+        ("Service", "b"),
+        ("TaskDefinition", "a"),
+        ("TaskDefinition", "b"),
+    ]
