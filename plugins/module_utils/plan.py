@@ -366,3 +366,40 @@ def results_entries(row):
         kinds = list(dict.fromkeys(change["type"] for change in found))
         return [change for kind in kinds for change in found if change["type"] == kind]
     return _row_entries(result, row, name)
+
+
+def _target_group_value(group, key):
+    """A setting of an existing group (elb_target_group_info's shape), under the key ``desired`` uses."""
+    if key == "success_codes":
+        return (group.get("matcher") or {}).get("http_code")
+    return group.get(key)
+
+
+def target_group_diff(current_groups, desired_groups):
+    """What elb_target_group would change, as ``diff`` (before/after per group, only the settings
+    that differ; a missing group's ``before`` is empty) and the plan entries, in ``desired`` order."""
+    by_name = {group["target_group_name"]: group for group in current_groups or []}
+    before, after = {}, {}
+    for desired in desired_groups:
+        current = by_name.get(desired["name"])
+        if current is None:
+            before[desired["name"]] = {}
+            after[desired["name"]] = {key: value for key, value in desired.items() if key != "name"}
+            continue
+        keys = target_group_differences(current, desired)
+        if keys:
+            before[desired["name"]] = {key: _target_group_value(current, key) for key in keys}
+            after[desired["name"]] = {key: desired[key] for key in keys}
+    return {"before": before, "after": after}, target_group_entries(current_groups, desired_groups)
+
+
+def target_groups_desired(services, app_name, settings=None):
+    """The desired target groups of app_services entries (``target_group`` when the app model named it)."""
+    return [
+        dict(
+            settings or {},
+            name=service.get("target_group") or f"{app_name}-{service['name']}-tg",
+            health_check_path=service.get("health_check_path", "/"),
+        )
+        for service in services
+    ]

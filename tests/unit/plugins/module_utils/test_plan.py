@@ -289,3 +289,20 @@ def test_our_looped_results_are_grouped_by_type():
         ("TaskDefinition", "a"),
         ("TaskDefinition", "b"),
     ]
+
+
+def test_target_group_diff_shows_each_planned_update_and_create():
+    from ansible_collections.flask_react.aws.plugins.module_utils.plan import target_group_diff, target_groups_desired
+
+    assert target_group_diff([CURRENT_TG], [DESIRED_TG]) == ({"before": {}, "after": {}}, [])
+    drifted = dict(CURRENT_TG, health_check_path="/health")
+    new = dict(DESIRED_TG, name="app-web-tg")
+    diff, planned = target_group_diff([drifted], [DESIRED_TG, new])
+    assert diff["before"] == {"app-users-tg": {"health_check_path": "/health"}, "app-web-tg": {}}
+    assert diff["after"]["app-users-tg"] == {"health_check_path": "/ping"}
+    assert diff["after"]["app-web-tg"]["health_check_path"] == "/ping"
+    assert [(c["name"], c["action"]) for c in planned] == [("app-users-tg", "update"), ("app-web-tg", "create")]
+    assert [g["name"] for g in target_groups_desired([{"name": "a"}, {"name": "b", "target_group": "x"}], "app")] == [
+        "app-a-tg",
+        "x",
+    ]
