@@ -1,20 +1,52 @@
-"""Helpers of the lag tests: an emulator playing back AWS's lags, and what must be gone after teardown."""
+"""Helpers of the lag tests: an emulator playing back AWS's lags in calls, what the client met, what is left.
+
+The tests' lags last calls, not seconds (``--aws-lag-calls``, tests/emulator/lag.py): each holds for the
+first CALLS requests that meet it, so a role that waits meets it exactly that often and gets through,
+and a role that does not wait fails, however loaded the machine. The tests assert on the emulator's
+recording of what each request met (:func:`waited_out`) and on end states, never on task names or time.
+"""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+from tests.conftest import free_port
+from tests.emulator import ctl
 from tests.emulator.client import emulator_client
 
-# Seconds each of AWS's lags lasts: long enough that a role which does not wait fails, short
-# enough to keep the tests cheap (issue 13 asks for a few seconds per window). AWS_LAG_SECONDS=5
-# times the issue's 5 s windows.
-LAG = float(os.environ.get("AWS_LAG_SECONDS", "3"))
+# Each of AWS's lags holds for this many requests that meet it: a role must look (or be refused)
+# twice before it gets through, so one look that happens to land late cannot hide a missing wait.
+CALLS = 2
 
-# Poll the database every 2 s instead of every 15 s (rds_wait_delay, a documented knob): the waits
-# stay bounded and visible, the windows are 3 s here and minutes on AWS.
-POLL = {"rds_wait_delay": 2}
+# Poll the database every second instead of every 15 s (rds_wait_delay, a documented knob): the
+# waits stay bounded and visible, and a lag in calls is over after CALLS looks however long they take.
+POLL = {"rds_wait_delay": 1}
+
+
+def start_lagged(record: Path, only: Iterable[str] = (), calls: int = CALLS) -> int:
+    """A fresh emulator recording into ``record`` with AWS's lags (``only`` some) each lasting ``calls`` calls."""
+    port = free_port()
+    assert ctl.start(port, record=str(record), aws_lag_calls=calls, aws_lag_only=tuple(only)) == 0
+    return port
+
+
+def met(calls: list[dict[str, Any]], behaviour: str, action: str | None = None) -> list[dict[str, Any]]:
+    """The recorded requests (of ``action``) that met ``behaviour``: saw its state or were refused by it."""
+    return [c for c in calls if behaviour in c.get("lag", ()) and action in (None, c["action"])]
+
+
+def waited_out(calls: list[dict[str, Any]], behaviour: str, action: str) -> bool:
+    """The client met ``behaviour`` on ``action`` and called ``action`` again until a call no longer met it
+    (a write that then succeeded, a read that no longer showed it, or found it gone): it waited or retried
+    through the lag rather than going on as if AWS were done."""
+    hits = [i for i, c in enumerate(calls) if behaviour in c.get("lag", ()) and c["action"] == action]
+    return bool(hits) and any(
+        c["action"] == action and behaviour not in c.get("lag", ()) and (c["read"] or c["status"][0].startswith("2"))
+        for c in calls[hits[-1] + 1 :]
+    )
+
 
 # Another app: three services, other names, more than one path rule.
 THREE_SERVICES = {
