@@ -340,7 +340,8 @@ def _row_entries(result, row, name):
 
 def results_entries(row):
     """The plan entries of one table row: ``{register, result, module, type?, name?, state?, created?,
-    skipped?, skipped_only?, only?, entries?}`` with ``result`` the value registered as ``register``.
+    skipped?, skipped_only?, only?, entries?, when?}`` with ``result`` the value registered as ``register``;
+    a row whose ``when`` is false gives nothing (one result planned at two places of the table).
 
     A result of ours carries ``plan``; a stock module's is read by STOCK_MODULES; a skipped one (no
     check mode, or a resource whose parent is still to be made) gives ``skipped``'s action, if any; a
@@ -349,7 +350,7 @@ def results_entries(row):
     unless the read was skipped; ``only`` keeps the entries of those actions.
     """
     result = row.get("result")
-    if not isinstance(result, dict):
+    if not isinstance(result, dict) or ("when" in row and not _true(row.get("when"))):
         return []
     if "entries" in row:
         if result.get("skipped"):

@@ -306,3 +306,9 @@ def test_target_group_diff_shows_each_planned_update_and_create():
         "app-a-tg",
         "x",
     ]
+
+
+def test_a_row_whose_when_is_false_gives_nothing():
+    row = {"register": "r", "result": {"changed": True, "plan": [{"type": ROLE, "name": "r", "action": "delete"}]}}
+    assert results_entries(dict(row, when=False)) == []
+    assert results_entries(dict(row, when="True")) == row["result"]["plan"]
