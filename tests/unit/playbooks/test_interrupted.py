@@ -2,7 +2,9 @@
 teardown.yml stopped part-way leaves nothing after the next run.
 
 The interruption is a Ctrl-C (SIGINT to ansible-playbook's process group, as a terminal sends it),
-on an emulator playing back AWS's lags, so the stop lands while AWS is still busy. The local
+on an emulator playing back AWS's lags (each for the first calls that meet it), at a point the
+emulator's recording shows (the load balancer made and no rule yet; the database met deleting), so
+the stop lands while AWS is still busy, whatever the task names and the machine's speed. The local
 inventory's uninterrupted lagged runs (cold, idempotence, a no-op with no write call, teardown)
 are the molecule default scenario's.
 """
@@ -21,25 +23,29 @@ import pytest
 from tests.conftest import REPO
 from tests.emulator import ctl
 from tests.emulator.client import emulator_client
-from tests.unit.playbooks.conftest import ANSI, playbook_env, run_playbook, start_emulator
-from tests.unit.playbooks.lag import LAG, POLL, leftovers
+from tests.unit.playbooks.conftest import ANSI, playbook_env, run_playbook
+from tests.unit.playbooks.lag import POLL, leftovers, met, start_lagged
 
 EXTRA = ("-e", json.dumps(POLL))
+# The database stays "deleting" for this many looks (about a second each): room to interrupt the wait.
+DELETING_CALLS = 5
 
 
 @pytest.fixture(scope="module")
 def lagged(tmp_path_factory: pytest.TempPathFactory) -> Any:
     record = tmp_path_factory.mktemp("calls") / "calls.jsonl"
-    port = start_emulator(record, aws_lag=LAG)
+    port = start_lagged(record, calls=DELETING_CALLS)
     yield port, record, tmp_path_factory.mktemp("state")
     ctl.stop(port)
 
 
-def interrupt(port: int, state: Path, playbook: str, stop_at: Any) -> list[str]:
-    """Run ``playbooks/<playbook>``; Ctrl-C it at the first output line for which ``stop_at(line, seen)`` holds.
+def interrupt(port: int, record: Path, state: Path, playbook: str, stop_at: Any) -> list[str]:
+    """Run ``playbooks/<playbook>``; Ctrl-C it at the first output line after which ``stop_at(calls)`` holds
+    for the AWS calls the run made so far (the emulator's recording).
 
-    Returns the lines it printed. Fails when the run ended before that line.
+    Returns the lines it printed. Fails when the run ended before that point.
     """
+    record.write_text("")
     process = subprocess.Popen(
         ["ansible-playbook", f"playbooks/{playbook}", "-i", "inventories/local", *EXTRA],
         cwd=REPO,
@@ -55,7 +61,7 @@ def interrupt(port: int, state: Path, playbook: str, stop_at: Any) -> list[str]:
     for raw in process.stdout:
         line = ANSI.sub("", raw)
         seen.append(line)
-        if stop_at(line, seen):
+        if stop_at(recorded(record)):
             os.killpg(process.pid, signal.SIGINT)
             stopped = True
             break
@@ -75,8 +81,15 @@ def interrupt(port: int, state: Path, playbook: str, stop_at: Any) -> list[str]:
     return seen
 
 
-def role_started(role: str) -> Any:
-    return lambda line, seen: line.startswith(f"TASK [flask_react.aws.{role} ")
+def recorded(record: Path) -> list[dict[str, Any]]:
+    """The AWS calls recorded so far (a line being written is left for the next look)."""
+    calls = []
+    for line in record.read_text().splitlines():
+        try:
+            calls.append(json.loads(line))
+        except ValueError:
+            break
+    return calls
 
 
 def path_rules(port: int, lb_arn: str) -> list[dict[str, Any]]:
@@ -86,27 +99,20 @@ def path_rules(port: int, lb_arn: str) -> list[dict[str, Any]]:
     return [r for r in rules if not r["IsDefault"]]
 
 
-def load_balancer_without_rules(port: int) -> Any:
-    """At a task's start: the load balancer exists (the alb role made it) and has no path rule yet."""
-
-    def stop_at(line: str, seen: list[str]) -> bool:
-        if not line.startswith("TASK ["):
-            return False
-        found = emulator_client(port, "elbv2").describe_load_balancers()["LoadBalancers"]
-        return bool(found) and not path_rules(port, found[0]["LoadBalancerArn"])
-
-    return stop_at
+def load_balancer_without_rules(calls: list[dict[str, Any]]) -> bool:
+    """The load balancer was made and no path rule yet."""
+    made = any(c["action"] == "CreateLoadBalancer" and c["status"][0].startswith("2") for c in calls)
+    return made and not any(c["action"] == "CreateRule" for c in calls)
 
 
-def waiting_in_rds_teardown(line: str, seen: list[str]) -> bool:
-    """A retry of the rds role (AWS still deleting the database), or failing that the next role."""
-    in_rds = any(earlier.startswith("TASK [flask_react.aws.rds ") for earlier in seen)
-    return (in_rds and line.startswith("FAILED - RETRYING")) or role_started("target_groups")(line, seen)
+def waiting_in_rds_teardown(calls: list[dict[str, Any]]) -> bool:
+    """The run has read the database still deleting: it is waiting on AWS."""
+    return bool(met(calls, "rds-delete", "DescribeDBInstances"))
 
 
 def test_site_interrupted_after_the_load_balancer_converges_on_the_next_run(lagged):
     port, record, state = lagged
-    interrupt(port, state, "site.yml", load_balancer_without_rules(port))
+    interrupt(port, record, state, "site.yml", load_balancer_without_rules)
     (lb,) = emulator_client(port, "elbv2").describe_load_balancers(Names=["flask-react-alb"])["LoadBalancers"]
 
     completed, _calls = run_playbook(port, record, state, "site.yml", *EXTRA)
@@ -118,7 +124,7 @@ def test_site_interrupted_after_the_load_balancer_converges_on_the_next_run(lagg
 
 def test_teardown_interrupted_while_aws_deletes_leaves_nothing_after_the_next_run(lagged):
     port, record, state = lagged
-    lines = interrupt(port, state, "teardown.yml", waiting_in_rds_teardown)
+    lines = interrupt(port, record, state, "teardown.yml", waiting_in_rds_teardown)
     assert leftovers(port, "flask-react"), "interrupted before anything was left to resume:\n" + "".join(lines[-40:])
 
     completed, _calls = run_playbook(port, record, state, "teardown.yml", *EXTRA)
