@@ -9,6 +9,9 @@ import pytest
 
 from tests.unit.playbooks.conftest import writes
 
+# Each run is on its own, on an account nothing writes to: any worker may take it (tests/conftest.py).
+pytestmark = pytest.mark.spread
+
 HTTPS_ONLY = "must be the repository's HTTPS clone URL, https://github.com/<owner>/<repo>[.git]"
 
 
