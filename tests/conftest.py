@@ -11,6 +11,11 @@ from typing import Any
 
 import pytest
 
+try:  # pytest 9
+    from _pytest.nodeid import NodeId
+except ImportError:  # pytest 8 reads item._nodeid, as xdist expects
+    NodeId = None
+
 REPO = Path(__file__).resolve().parents[1]
 # `ansible_collections.flask_react.aws` resolves through the checkout's link (see ansible.cfg).
 sys.path.insert(0, str(REPO / "collections"))
@@ -21,11 +26,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Under ``--dist loadgroup``, a file's tests stay together on one worker, as under ``loadfile``
     (they share the file's module-scoped emulator and often run in order), unless the file says
     ``pytestmark = pytest.mark.spread``: its tests are independent (each its own names) and go to
-    whichever worker is free, each worker starting the file's emulator once. A test that already
-    names an ``xdist_group`` keeps it. Runs before xdist's own hook reads the groups."""
+    whichever worker is free, each worker starting the file's emulator once. A test that names an
+    ``xdist_group`` keeps it.
+
+    xdist 3.8 tells the controller a test's group by appending ``@<group>`` to the node ID it sends,
+    through ``item._nodeid``, which pytest 9 no longer reads (``nodeid`` comes from ``item._id``):
+    every group was ignored. The suffix is set here the way pytest 9 reads it."""
+    if not getattr(config.option, "loadgroup", False):  # set on xdist's workers only
+        return
     for item in items:
-        if item.get_closest_marker("xdist_group") is None and item.get_closest_marker("spread") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+        marker = item.get_closest_marker("xdist_group")
+        if marker is not None:
+            group = str(marker.args[0] if marker.args else marker.kwargs.get("name", "default"))
+        elif item.get_closest_marker("spread") is None:
+            group = item.nodeid.split("::", 1)[0]
+        else:
+            continue
+        if "@" not in item.nodeid:
+            if NodeId is not None:
+                item._id = NodeId.parse(f"{item.nodeid}@{group}")  # noqa: SLF001 (see the docstring)
+            item._nodeid = item.nodeid if NodeId is not None else f"{item.nodeid}@{group}"  # noqa: SLF001
 
 
 def free_port() -> int:

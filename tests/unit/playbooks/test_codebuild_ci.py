@@ -34,7 +34,7 @@ REDEPLOY = {"environmentVariablesOverride": [ACTION]}
 # Each test makes its own app (app_name), so the tests may run on any worker (tests/conftest.py);
 # the rotation tests build on each other and stay together, in order.
 pytestmark = pytest.mark.spread
-ROTATION_TESTS = pytest.mark.xdist_group("test_codebuild_ci.py::rotation")
+ROTATION_TESTS = pytest.mark.xdist_group("test_codebuild_ci.py-rotation")
 
 
 @pytest.fixture(scope="module")
