@@ -72,7 +72,7 @@ PYTEST_WORKERS ?= 3
 # TESTS picks files or tests: `make unit TESTS=tests/unit/test_buildspec.py PYTEST_WORKERS=0`.
 TESTS ?=
 unit: venv ## pytest: filters, planners, modules, emulator fills, playbooks against the emulator
-	pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15 --reruns 1 --only-rerun AssertionError $(TESTS)
+	pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15 $(TESTS)
 
 molecule: venv ## The molecule scenarios against the emulator
 	@for s in $(MOLECULE_SCENARIOS); do molecule test -s $$s || exit $$?; done
