@@ -29,6 +29,7 @@ TEARDOWN = {"target-group-in-use", "alb-eni", "rds-delete", "ecs-deployments"}
 def lags_met(calls: list) -> set[str]:
     return {behaviour for call in calls for behaviour in call.get("lag", ())}
 
+
 APPS = {"local": {}, "three-services": THREE_SERVICES}
 CHOSEN = os.environ.get("AWS_LAG_APPS", "three-services").split()
 
