@@ -74,8 +74,15 @@ TESTS ?=
 unit: venv ## pytest: filters, planners, modules, emulator fills, playbooks against the emulator
 	pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15 $(TESTS)
 
-molecule: venv ## The molecule scenarios against the emulator
-	@for s in $(MOLECULE_SCENARIOS); do molecule test -s $$s || exit $$?; done
+# Each scenario has its own emulator port: MOLECULE_JOBS of them run at once (each mostly waits on
+# one ansible-playbook, so two keep both cores busy); each one's log is shown when it ends.
+MOLECULE_JOBS ?= 2
+molecule: venv ## The molecule scenarios against the emulator, MOLECULE_JOBS at once
+	@mkdir -p .ansible/molecule-logs
+	@printf '%s\n' $(MOLECULE_SCENARIOS) | xargs -P $(MOLECULE_JOBS) -I{} sh -c \
+	  'molecule test -s {} > .ansible/molecule-logs/{}.log 2>&1; rc=$$?; \
+	   cat .ansible/molecule-logs/{}.log; echo "molecule scenario {}: exit $$rc"; exit $$rc' \
+	  || { echo "a molecule scenario failed: see its log above (.ansible/molecule-logs/)"; exit 1; }
 
 emulator-start: venv ## Start the emulator on EMULATOR_PORT; AWS_LAG=5 plays back AWS's lags, LATENCY_MS=50 slows every call
 	$(BIN)/python -m tests.emulator.ctl start --port $(EMULATOR_PORT) \
