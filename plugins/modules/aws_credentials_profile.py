@@ -143,7 +143,7 @@ def ensure_writable(module, path, folder):
         changed = True
         if not module.check_mode:
             try:
-                os.makedirs(folder, mode=0o700)
+                os.makedirs(folder, mode=0o700, exist_ok=True)
             except OSError as error:
                 module.fail_json(msg=f"Cannot create the folder of credentials file {path}: {error}", path=path)
     if os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):

@@ -1,7 +1,6 @@
 """The ECS fills, driven through boto3 as the collection's module and the buildspec drive them."""
 
 import threading
-import time
 import uuid
 
 import pytest
@@ -175,7 +174,7 @@ def lagged(stack):
     from tests.emulator.client import emulator_client
     from tests.emulator.server import make_app
 
-    app = make_app(aws_lag=1.5, aws_lag_only="ecs-lb,ecs-deployments")
+    app = make_app(aws_lag_calls=1, aws_lag_only="ecs-lb,ecs-deployments")
     server = make_server("127.0.0.1", free_port(), app, threaded=True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"
@@ -196,21 +195,19 @@ def test_ecs_lb_a_new_rules_group_is_refused_for_the_window_then_accepted(lagged
     )
     code, text = error(create, stack=lagged, group="alone")
     assert code == "InvalidParameterException" and "does not have an associated load balancer" in text
-    time.sleep(1.6)
+    # The window is one call: the next create goes through.
     assert create(lagged, group="alone")["status"] == "ACTIVE"
 
 
 def test_ecs_lb_a_group_associated_before_the_window_is_accepted_at_once(lagged):
-    time.sleep(1.6)  # the stack's listener gave the ip group its load balancer when the stack was made
+    # The stack's listener gave the ip group its load balancer before the lagged emulator started.
     assert create(lagged)["status"] == "ACTIVE"
 
 
 def test_ecs_deployments_a_service_just_updated_cannot_be_deleted_for_the_window(lagged):
     ecs = lagged["ecs"]
-    time.sleep(1.6)
     create(lagged)
     ecs.update_service(cluster=lagged["name"], service=lagged["name"], desiredCount=0)
     code, text = error(ecs.delete_service, cluster=lagged["name"], service=lagged["name"])
     assert code == "InvalidParameterException" and text == "The service cannot be stopped while deployments are active."
-    time.sleep(1.6)
     assert ecs.delete_service(cluster=lagged["name"], service=lagged["name"])["service"]["status"] == "INACTIVE"
