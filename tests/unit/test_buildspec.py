@@ -704,8 +704,9 @@ def test_the_wait_ends_at_its_deadline_not_at_the_cli_waiters(codebuild):
     elapsed = time.monotonic() - started
     assert build.returncode != 0
     assert "services not stable after 0.05 minutes (DEPLOY_WAIT_MINUTES): shop-web 0/2 running" in build.stderr
-    # Three seconds of looks a second apart; no look past the deadline's.
-    assert 3 <= len(looks(build)) <= 5 and elapsed < 30, (looks(build), elapsed)
+    # Looks a second apart for three seconds (fewer on a loaded machine, never more); the CLI's
+    # waiter would have looked 40 times, 15 s apart: 120 s bounds only a hang, not the machine's speed.
+    assert 1 <= len(looks(build)) <= 5 and elapsed < 120, (looks(build), elapsed)
     # With no time at all: one look, then the build fails.
     build = codebuild(**deploying(STUB_STABLE_AFTER="100000", DEPLOY_WAIT_MINUTES="0"))
     assert build.returncode != 0 and len(looks(build)) == 1

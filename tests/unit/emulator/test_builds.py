@@ -496,7 +496,7 @@ def test_the_aws_cli_reaches_the_emulator(repo):
     assert re.search(r"^v1$", log, re.MULTILINE)
     assert re.search(r"^2$", log, re.MULTILINE), "the CLI registered revision 2"
     assert printed(log, "STABLE") == "yes"
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 300  # the CLI's own waiter would take 10 minutes
     assert [r["revision"] for r in [ecs.describe_task_definition(taskDefinition=name)["taskDefinition"]]] == [2]
 
 
@@ -567,7 +567,7 @@ def test_a_build_past_its_timeout_is_timed_out(aws, monkeypatch, tmp_path):
     monkeypatch.setenv("EMULATOR_GITHUB_DIR", str(tmp_path))
     monkeypatch.setattr(codebuild_builds, "SECONDS_PER_MINUTE", 0.02)
     location = "https://github.com/acme/slow"
-    github.commit(tmp_path, location, {"buildspec.yml": inline("sleep 30", "echo NEVER=1")})
+    github.commit(tmp_path, location, {"buildspec.yml": inline("sleep 300", "echo NEVER=1")})
     codebuild = aws("codebuild")
     name = f"p-{uuid.uuid4().hex[:8]}"
     codebuild.create_project(
@@ -581,10 +581,11 @@ def test_a_build_past_its_timeout_is_timed_out(aws, monkeypatch, tmp_path):
     started = time.monotonic()
     build_id = codebuild.start_build(projectName=name)["build"]["id"]
     while (build := codebuild.batch_get_builds(ids=[build_id])["builds"][0])["buildStatus"] == "IN_PROGRESS":
-        assert time.monotonic() - started < 20
+        # A bound on a hang only (the command sleeps 300 s), not on the machine's speed.
+        assert time.monotonic() - started < 200
         time.sleep(0.05)
     assert build["buildStatus"] == "TIMED_OUT" and phases(build)["BUILD"] == "TIMED_OUT"
-    assert time.monotonic() - started < 10, "the sleeping command was killed"
+    assert time.monotonic() - started < 200, "the sleeping command was killed"
 
 
 def test_github_helper_commits_on_top_and_deletes(tmp_path: Path):
