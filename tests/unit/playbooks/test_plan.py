@@ -2,7 +2,8 @@
 
 One emulator and one converge sequence for the module, two environments in parallel
 (``local`` with the course's app, ``three`` with three services and other names):
-cold plan -> cold run -> drift in one (the other is the converged stack) -> plan -> run -> teardown plan.
+teardown of the empty account -> cold plan (--diff) -> cold run -> drift in one (the other is
+the converged stack) -> plan -> run -> teardown plan.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.unit.playbooks.conftest import run_playbook, writes
+from tests.unit.playbooks.conftest import recap, run_playbook, writes
 
 HOSTS = ("local", "three")
 INVENTORY = Path(__file__).parent / "plan_inventory"
@@ -119,14 +120,33 @@ def stack(recording_emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="module")
 def cold(stack: Stack) -> dict[str, Any]:
-    """The plan on an empty account, then the run that follows."""
-    _plan_run, plan_calls, plans = stack.run("site.yml", "--check")
+    """A teardown of the empty account; the plan on it (with --diff), then the run that follows."""
+    empty_teardown, empty_teardown_calls, _plans = stack.run("teardown.yml", hosts=("local",))
+    plan_run, plan_calls, plans = stack.run("site.yml", "--check", "--diff")
     run, run_calls, _state = stack.run("site.yml")
-    return {"plans": plans, "plan_calls": plan_calls, "run": run, "run_calls": run_calls}
+    return {
+        "empty_teardown": empty_teardown,
+        "empty_teardown_calls": empty_teardown_calls,
+        "plan_run": plan_run,
+        "plans": plans,
+        "plan_calls": plan_calls,
+        "run": run,
+        "run_calls": run_calls,
+    }
+
+
+# (was test_check_mode.py, on an emulator of its own)
+def test_teardown_on_an_empty_account_succeeds_and_changes_nothing(cold: dict[str, Any]) -> None:
+    assert recap(cold["empty_teardown"].stdout)["changed"] == 0
+    # amazon.aws.rds_subnet_group sends a delete without looking first; AWS answers "not found".
+    assert writes(cold["empty_teardown_calls"], succeeded_only=True) == []
 
 
 def test_check_run_sends_no_write_call(cold: dict[str, Any]) -> None:
     assert writes(cold["plan_calls"]) == []
+    # (was test_check_mode.py) --check --diff on an empty account reports what it would create.
+    assert recap(cold["plan_run"].stdout)["changed"] >= 10, "every resource it would create is reported"
+    assert "would create load balancer flask-react-alb" in cold["plan_run"].stdout
 
 
 def test_cold_plan_creates_what_the_run_creates(cold: dict[str, Any]) -> None:
@@ -147,7 +167,7 @@ def drifted(stack: Stack, cold: dict[str, Any]) -> dict[str, Any]:
     """Drifts behind the playbook's back in ``local``: the empty plan of ``three``, converged;
     then ``three``'s app changes (a path moved between services, the default service renamed).
     Each planned, then run."""
-    _converged, _calls, converged = stack.run("site.yml", "--check")
+    converged_run, converged_calls, converged = stack.run("site.yml", "--check", "--diff")
     stack.client("ecr").put_image_scanning_configuration(
         repositoryName="test-driven-users", imageScanningConfiguration={"scanOnPush": False}
     )
@@ -164,11 +184,21 @@ def drifted(stack: Stack, cold: dict[str, Any]) -> dict[str, Any]:
     )
     _plan_run, plan_calls, plans = stack.run("site.yml", "--check")
     _run, run_calls, _state = stack.run("site.yml")
-    return {"converged": converged, "plans": plans, "plan_calls": plan_calls, "run_calls": run_calls}
+    return {
+        "converged": converged,
+        "converged_run": converged_run,
+        "converged_calls": converged_calls,
+        "plans": plans,
+        "plan_calls": plan_calls,
+        "run_calls": run_calls,
+    }
 
 
 def test_converged_stack_plans_nothing(drifted: dict[str, Any]) -> None:
     assert drifted["converged"] == {"local": [], "three": []}
+    # --check --diff on a converged account reports nothing and writes nothing.
+    assert recap(drifted["converged_run"].stdout)["changed"] == 0, drifted["converged_run"].stdout[-3000:]
+    assert writes(drifted["converged_calls"]) == []
 
 
 def test_drift_plans_exactly_the_drifted_resources(drifted: dict[str, Any]) -> None:
