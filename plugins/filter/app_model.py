@@ -96,7 +96,8 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.flask_react.aws.plugins.module_utils.app_model import EcrNameError, resolve
+from ansible_collections.flask_react.aws.plugins.module_utils.app_model import resolve
+from ansible_collections.flask_react.aws.plugins.module_utils.ecr import EcrNameError
 
 
 def app_model(

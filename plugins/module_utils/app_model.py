@@ -12,7 +12,6 @@ family and service, container, log group, build or rules: a rule changes here or
 
 from __future__ import annotations
 
-from ansible_collections.flask_react.aws.plugins.module_utils.ecr import EcrNameError  # noqa: F401 (what resolve raises)
 from ansible_collections.flask_react.aws.plugins.module_utils.ecr import image_uri as _image_uri
 from ansible_collections.flask_react.aws.plugins.module_utils.ecr import registry as _registry
 

@@ -10,13 +10,12 @@ default service.
 
 from __future__ import annotations
 
-from ansible_collections.flask_react.aws.plugins.module_utils.app_model import (  # noqa: F401 (PLATFORMS: kept importable)
-    PLATFORMS,
+from ansible_collections.flask_react.aws.plugins.module_utils.app_model import build_args as _build_args
+from ansible_collections.flask_react.aws.plugins.module_utils.app_model import (
     build_of,
     platform_of,
     repository_name,
 )
-from ansible_collections.flask_react.aws.plugins.module_utils.app_model import build_args as _build_args
 
 
 def service_build_args(service, api_url=None):

@@ -155,7 +155,7 @@ def test_iam_propagation_refuses_a_new_service_role_then_accepts_it(lagged):
     role_arn = lagged("iam").create_role(RoleName=unique("role"), AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     project = project_of(role_arn)
     codebuild = lagged("codebuild")
-    for _ in range(CALLS):
+    for _attempt in range(CALLS):
         assert error(codebuild.create_project, **project) == ("InvalidInputException", IAM_PROPAGATION_MESSAGE)
     assert codebuild.batch_get_projects(names=[project["name"]])["projects"] == []
     assert codebuild.create_project(**project)["project"]["serviceRole"] == role_arn
@@ -216,7 +216,7 @@ def target_group_after_its_listener(client: Callable[[str], Any]) -> str:
 def test_target_group_stays_in_use_after_its_listener_is_deleted(lagged):
     elb = lagged("elbv2")
     tg_arn = target_group_after_its_listener(lagged)
-    for _ in range(CALLS):
+    for _attempt in range(CALLS):
         assert error(elb.delete_target_group, TargetGroupArn=tg_arn) == (
             "ResourceInUse",
             f"The target group '{tg_arn}' is currently in use by a listener or a rule",
@@ -270,7 +270,7 @@ def test_rds_create_goes_creating_backing_up_available_and_refuses_modify_before
 def test_alb_provisioning_then_active(lagged):
     elb = lagged("elbv2")
     _group, arn, _name = make_alb(lagged)
-    for _ in range(CALLS):
+    for _attempt in range(CALLS):
         assert elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]["State"]["Code"] == (
             "provisioning"
         )
@@ -291,7 +291,7 @@ def test_a_lag_in_seconds_holds_however_often_it_is_met_then_ends_with_its_time(
     long_client = partial_client(serve(aws_lag=LONG, aws_lag_only="target-group-in-use"))
     elb = long_client("elbv2")
     tg_arn = target_group_after_its_listener(long_client)
-    for _ in range(5):
+    for _attempt in range(5):
         assert error(elb.delete_target_group, TargetGroupArn=tg_arn)[0] == "ResourceInUse"
 
     short_client = partial_client(serve(aws_lag=SHORT, aws_lag_only="target-group-in-use"))
