@@ -9,11 +9,11 @@ from ansible_collections.flask_react.aws.plugins.filter.ecs_build_environment im
 from ansible_collections.flask_react.aws.plugins.filter.ecs_service_specs import ecs_service_specs
 from ansible_collections.flask_react.aws.plugins.filter.service_rules import service_rules
 from ansible_collections.flask_react.aws.plugins.module_utils.app_model import (
-    EcrNameError,
     build_args,
     partition_of,
     resolve,
 )
+from ansible_collections.flask_react.aws.plugins.module_utils.ecr import EcrNameError
 from ansible_collections.flask_react.aws.plugins.module_utils.images import image_commands
 
 ROOT = Path(__file__).resolve().parents[4]
