@@ -11,11 +11,10 @@ import pytest
 from tests.conftest import REPO
 from tests.emulator import ctl
 from tests.emulator.client import emulator_client
-from tests.unit.playbooks.conftest import recap, run_playbook, start_emulator, writes
+from tests.unit.playbooks.conftest import recap, run_playbook, writes
+from tests.unit.playbooks.lag import start_lagged
 
 PLAYBOOK = "../tests/unit/playbooks/codebuild.yml"
-# CodeBuild cannot assume a role for this long after IAM created it; the module retries every 5 s.
-LAG = 5
 # Without a GitHub token the project task shows its output (it is no_log with one); no token, no webhook.
 NO_TOKEN = {"codebuild_github_token": "", "codebuild_webhook_events": []}
 
@@ -23,7 +22,9 @@ NO_TOKEN = {"codebuild_github_token": "", "codebuild_webhook_events": []}
 @pytest.fixture(scope="module")
 def lagged(tmp_path_factory: pytest.TempPathFactory) -> Any:
     record = tmp_path_factory.mktemp("calls") / "calls.jsonl"
-    port = start_emulator(record, aws_lag=LAG, aws_lag_only=("iam-propagation",))
+    # CodeBuild refuses the first CreateProject/UpdateProject naming a new role (IAM has not propagated
+    # it), however long that call takes to come: a lag counted in calls, not seconds (lag.py).
+    port = start_lagged(record, only=("iam-propagation",), calls=1)
     yield port, record
     ctl.stop(port)
 
@@ -88,10 +89,6 @@ def test_a_missing_source_location_stops_before_any_write(play, location, expect
     assert writes(calls) == []
 
 
-@pytest.mark.skipif(
-    "flask_react.aws.codebuild" not in (REPO / "playbooks" / "site.yml").read_text().split("roles:")[0],
-    reason="site.yml's pre_tasks do not run the codebuild role's validate.yml yet",
-)
 def test_site_yml_checks_the_source_location_before_the_first_role_writes(play):
     run, calls = play("site.yml", codebuild_source_location="")
     assert run.returncode != 0
