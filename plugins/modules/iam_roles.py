@@ -87,7 +87,8 @@ options:
             type: str
             required: true
           document:
-            description: The policy document (JSON text or a mapping); needed when O(roles[].inline_policies[].state=present).
+            description:
+              - The policy document (JSON text or a mapping); needed when O(roles[].inline_policies[].state=present).
             type: raw
           state:
             description: V(absent) deletes the policy.
@@ -180,9 +181,7 @@ import json
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.flask_react.aws.plugins.module_utils.iam_roles import IamRolesError
-from ansible_collections.flask_react.aws.plugins.module_utils.iam_roles import plan_entries
-from ansible_collections.flask_react.aws.plugins.module_utils.iam_roles import plan_role
+from ansible_collections.flask_react.aws.plugins.module_utils.iam_roles import IamRolesError, plan_entries, plan_role
 
 
 @AWSRetry.jittered_backoff()
@@ -329,9 +328,9 @@ def ensure(module, client):
         name = desired["name"]
         current = read_role(client, desired)
         steps = plan_role(desired, current)
-        if current is None and not desired["manage"] and not module.check_mode:
-            if any(action != "delete" for _p, _d, action in steps["policies"]):
-                raise IamRolesError(f"IAM role {name} does not exist: make it before its inline policies")
+        missing = current is None and not desired["manage"] and not module.check_mode
+        if missing and any(action != "delete" for _p, _d, action in steps["policies"]):
+            raise IamRolesError(f"IAM role {name} does not exist: make it before its inline policies")
         found.append((desired, current, steps))
         planned.append((name, steps))
     for desired, current, steps in found:

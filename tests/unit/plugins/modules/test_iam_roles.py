@@ -7,11 +7,13 @@ import json
 import uuid
 
 import pytest
-from ansible_collections.flask_react.aws.plugins.module_utils.iam_roles import IamRolesError
-from ansible_collections.flask_react.aws.plugins.module_utils.iam_roles import managed_changes
-from ansible_collections.flask_react.aws.plugins.module_utils.iam_roles import plan_role
-from ansible_collections.flask_react.aws.plugins.module_utils.iam_roles import policy_document
-from ansible_collections.flask_react.aws.plugins.module_utils.iam_roles import tag_changes
+from ansible_collections.flask_react.aws.plugins.module_utils.iam_roles import (
+    IamRolesError,
+    managed_changes,
+    plan_role,
+    policy_document,
+    tag_changes,
+)
 from ansible_collections.flask_react.aws.plugins.modules.iam_roles import ensure
 
 DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}
