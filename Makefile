@@ -28,34 +28,77 @@ ifdef ANSIBLE_STRATEGY
 export ANSIBLE_STRATEGY
 endif
 
-.PHONY: help venv demo test lint docs docs-check sanity unit molecule emulator-start emulator-stop emulator-status teardown clean bench bench-listener-rules
+.PHONY: help venv demo test lint collection-check docs docs-check sanity unit molecule emulator-start emulator-stop emulator-status teardown clean bench bench-listener-rules
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-venv: $(VENV)/.installed ## Create .venv with the pinned dependencies (no-op when up to date)
+venv: $(VENV)/.installed ## Create .venv with the pinned development dependencies (no-op when up to date)
 
-$(VENV)/.installed: requirements.txt
+# requirements-dev.txt: the development and test pins (it includes requirements.txt, the
+# collection's runtime needs, which is what ansible-builder reads).
+$(VENV)/.installed: requirements-dev.txt requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	# A fixed path for ansible.cfg's strategy_plugins, whatever the venv's Python version.
 	ln -sfn "$$($(BIN)/python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))')/plugins/strategy" $(VENV)/mitogen-strategy
 	touch $@
 
-demo: venv ## Start the emulator, run site.yml against it, show what was made, stop the emulator
-	@$(BIN)/python -m tests.emulator.ctl start --port $(EMULATOR_PORT)
-	@status=0; \
-	  ansible-playbook playbooks/site.yml -i inventories/local || status=$$?; \
-	  if [ $$status -eq 0 ]; then $(BIN)/python -m tests.emulator.report --port $(EMULATOR_PORT); fi; \
-	  $(BIN)/python -m tests.emulator.ctl stop --port $(EMULATOR_PORT); \
+# The demo runs on an emulator of its own, started here and stopped here (also on failure or
+# Ctrl-C): on EMULATOR_PORT when that port is free, else on a free port (LocalStack holds 4566,
+# or `make emulator-start` left ours there, which the demo neither uses nor stops).
+DEMO_PLAYBOOK ?= ansible-playbook playbooks/site.yml -i inventories/local
+# A port is free when a listener could bind it (SO_REUSEADDR, as servers do: a closed port's
+# connections in TIME_WAIT do not hold it).
+PORT_IS_FREE := import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
+  s.bind(("127.0.0.1", int(sys.argv[1])))
+demo: venv ## Start an emulator of its own, run site.yml against it, show what was made, stop that emulator
+	@port=$(EMULATOR_PORT); \
+	  if ! $(BIN)/python -c '$(PORT_IS_FREE)' $$port 2>/dev/null; then \
+	    port=$$($(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	    echo "Port $(EMULATOR_PORT) is taken by another process: the demo's emulator takes port $$port."; \
+	  fi; \
+	  $(BIN)/python -m tests.emulator.ctl start --port $$port || exit 1; \
+	  trap '$(BIN)/python -m tests.emulator.ctl stop --port '$$port EXIT; trap 'exit 130' INT TERM; \
+	  status=0; \
+	  EMULATOR_PORT=$$port $(DEMO_PLAYBOOK) || status=$$?; \
+	  if [ $$status -eq 0 ]; then $(BIN)/python -m tests.emulator.report --port $$port; fi; \
 	  exit $$status
 
 test: venv lint sanity unit molecule ## Lint, ansible-test sanity, unit tests and the molecule scenarios (what CI runs)
 
-lint: venv docs-check ## ruff, yamllint, ansible-lint, and the README tables against the specs
+lint: venv docs-check ## ruff, yamllint, ansible-lint, the README tables against the specs, and collection-check
 	ruff check plugins tests benchmarks tools ci
 	yamllint --strict .
 	ansible-lint
+	@$(MAKE) --no-print-directory collection-check
+
+# The collection as a user gets it: the tarball ansible-galaxy builds, installed into a folder of
+# its own (outside this git checkout: antsibull-docs copies a collection inside a git work tree
+# by `git ls-files`, and finds nothing of an ignored folder), with copies of the amazon.aws and
+# community.aws the venv's `ansible` package carries (antsibull-docs copies the dependencies too).
+collection-check: venv ## Build and install the tarball; ansible-builder introspect and antsibull-docs lint it
+	@set -euo pipefail; \
+	  work=$$(mktemp -d "$${TMPDIR:-/tmp}/flask_react-collection.XXXXXX"); trap 'rm -rf "$$work"' EXIT; \
+	  printf '[defaults]\n' > "$$work/ansible.cfg"; \
+	  export ANSIBLE_CONFIG="$$work/ansible.cfg" ANSIBLE_COLLECTIONS_PATH="$$work/collections"; \
+	  echo "ansible-galaxy collection build, then install into $$work/collections"; \
+	  ansible-galaxy collection build --output-path "$$work" . > "$$work/build.log" 2>&1 || { cat "$$work/build.log"; exit 1; }; \
+	  ansible-galaxy collection install --no-deps -p "$$work/collections" "$$work"/flask_react-aws-*.tar.gz \
+	    > "$$work/install.log" 2>&1 || { cat "$$work/install.log"; exit 1; }; \
+	  echo "ansible-builder introspect --sanitize: what an execution environment gets from this collection"; \
+	  ansible-builder introspect --sanitize "$$work/collections" --write-pip "$$work/pip.txt"; \
+	  extra=$$(sed -E 's/[<>=!~ ;[].*//' "$$work/pip.txt" | grep -vxE 'boto3|botocore' || true); \
+	  if [ -n "$$extra" ]; then \
+	    echo "ansible-builder would put more than boto3 and botocore into an execution environment: $$extra"; exit 1; \
+	  fi; \
+	  bundled=$$($(BIN)/python -c 'import ansible_collections; print(list(ansible_collections.__path__)[0])'); \
+	  mkdir -p "$$work/collections/ansible_collections/amazon" "$$work/collections/ansible_collections/community"; \
+	  cp -r "$$bundled/amazon/aws" "$$work/collections/ansible_collections/amazon/"; \
+	  cp -r "$$bundled/community/aws" "$$work/collections/ansible_collections/community/"; \
+	  echo "antsibull-docs lint-collection-docs --plugin-docs"; \
+	  antsibull-docs lint-collection-docs --plugin-docs "$$work/collections/ansible_collections/flask_react/aws" \
+	    | sed "s|$$work/collections/ansible_collections/flask_react/aws/||"
 
 docs: venv ## Write the variables tables of README.md and roles/*/README.md from the roles' meta/argument_specs.yml
 	$(BIN)/python tools/docs.py
