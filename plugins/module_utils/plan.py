@@ -90,8 +90,9 @@ def summary(environment, changes):
     return [head] + [f"  {signs[c['action']]} {c['type']} {c['name']} ({c['action']})" for c in changes]
 
 
-# What community.aws.elb_target_group modifies on an existing group (ModifyTargetGroup), and so
-# all a run can change: the health check. Port, protocol and VPC it never changes (AWS cannot).
+# What flask_react.aws.alb_target_groups modifies on an existing group (ModifyTargetGroup), besides
+# tags and the target type (a replacement): the health check. Port, protocol and VPC it never
+# changes (AWS cannot).
 TARGET_GROUP_HEALTH_CHECK = (
     "health_check_protocol",
     "health_check_interval_seconds",
@@ -107,7 +108,7 @@ def target_group_differences(current, desired):
     ``desired`` holds the same keys, plus ``success_codes`` (the matcher) and ``tags``; a key left
     out is left alone. Compared as elb_target_group compares them: the path and matcher only for
     HTTP(S) health checks, the matcher's codes as a set, tags purged. A changed ``target_type``
-    means the group is replaced (flask_react.aws.alb_target_group_release).
+    means the group is replaced (flask_react.aws.alb_target_groups).
     """
     found = [
         key
@@ -377,7 +378,7 @@ def _target_group_value(group, key):
 
 
 def target_group_diff(current_groups, desired_groups):
-    """What elb_target_group would change, as ``diff`` (before/after per group, only the settings
+    """What flask_react.aws.alb_target_groups would change, as ``diff`` (before/after per group, only the settings
     that differ; a missing group's ``before`` is empty) and the plan entries, in ``desired`` order."""
     by_name = {group["target_group_name"]: group for group in current_groups or []}
     before, after = {}, {}
