@@ -67,11 +67,17 @@ demo: venv ## Start an emulator of its own, run site.yml against it, show what w
 
 test: venv lint sanity unit molecule ## Lint, ansible-test sanity, unit tests and the molecule scenarios (what CI runs)
 
+# collection-check runs beside the linters (each mostly uses one core); its output follows theirs.
+# Every check runs, and lint fails when any of them failed.
 lint: venv docs-check ## ruff, yamllint, ansible-lint, the README tables against the specs, and collection-check
-	ruff check plugins tests benchmarks tools ci
-	yamllint --strict .
-	ansible-lint
-	@$(MAKE) --no-print-directory collection-check
+	@log=$$(mktemp); $(MAKE) --no-print-directory collection-check > "$$log" 2>&1 & check=$$!; \
+	  status=0; \
+	  echo "ruff check plugins tests benchmarks tools ci"; ruff check plugins tests benchmarks tools ci || status=1; \
+	  echo "yamllint --strict ."; yamllint --strict . || status=1; \
+	  echo "ansible-lint"; ansible-lint || status=1; \
+	  wait $$check || status=1; \
+	  echo "make collection-check"; cat "$$log"; rm -f "$$log"; \
+	  exit $$status
 
 # The collection as a user gets it: the tarball ansible-galaxy builds, installed into a folder of
 # its own (outside this git checkout: antsibull-docs copies a collection inside a git work tree
