@@ -438,3 +438,17 @@ def remove_service(client, cluster, service, timeout, error_class, warn, sleep=t
         if clock() > deadline:
             raise TimeoutError(f"ECS service {name} was not INACTIVE after {timeout} s")
         sleep(5)
+
+
+def log_group_changes(current, retention_days, tags):
+    """What a service's log group needs, from ``current`` (DescribeLogGroups' entry plus ``tags``, or
+    None when it does not exist): ``(action, retention to set or None, tags to add)``; action is
+    create, update or None. Tags are added, never removed (amazon.aws.cloudwatchlogs_log_group's
+    ``purge_tags: false``, as the ecs role used it)."""
+    tags = {key: str(value) for key, value in (tags or {}).items()}
+    if current is None:
+        return "create", retention_days, tags
+    retention = retention_days if retention_days and current.get("retentionInDays") != retention_days else None
+    have = current.get("tags") or {}
+    to_add = {key: value for key, value in tags.items() if have.get(key) != value}
+    return ("update" if retention or to_add else None), retention, to_add

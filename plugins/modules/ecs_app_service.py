@@ -96,8 +96,16 @@ options:
     type: bool
     default: false
   log_group:
-    description: CloudWatch Logs group of the awslogs driver (it must exist).
+    description:
+      - CloudWatch Logs group of the awslogs driver. It must exist, unless O(log_retention_days) is given.
     type: str
+  log_retention_days:
+    description:
+      - When given, the module ensures O(log_group) too (ECS needs it before a task starts), kept this many
+        days, with O(tags) added to it (never removed), planned as an C(AWS::Logs::LogGroup) entry. One module
+        run per service instead of one more per log group (M(amazon.aws.cloudwatchlogs_log_group)).
+      - Omitted, the log group is left alone.
+    type: int
   log_stream_prefix:
     description: awslogs stream prefix.
     type: str
@@ -220,6 +228,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
     call_when_ready,
     choose_image,
     ecr_image_reference,
+    log_group_changes,
     owned_task_definition,
     remove_families,
     remove_service,
@@ -228,7 +237,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
     tag_changes,
     task_definition_request,
 )
-from ansible_collections.flask_react.aws.plugins.module_utils.plan import ecs_service_plan, single_plan
+from ansible_collections.flask_react.aws.plugins.module_utils.plan import ecs_service_plan, entry, single_plan
 
 
 def describe_service(client, cluster, name):
@@ -258,6 +267,30 @@ def image_exists(module, image):
     return True
 
 
+def ensure_log_group(module):
+    """The service's log group with its retention and tags (O(log_retention_days) given); returns the
+    plan action (create, update) or None."""
+    name, days = module.params["log_group"], module.params["log_retention_days"]
+    logs = module.client("logs", retry_decorator=AWSRetry.jittered_backoff())
+    found = [
+        group
+        for group in logs.describe_log_groups(aws_retry=True, logGroupNamePrefix=name).get("logGroups", [])
+        if group["logGroupName"] == name
+    ]
+    current = None
+    if found:
+        current = dict(found[0], tags=logs.list_tags_log_group(aws_retry=True, logGroupName=name).get("tags", {}))
+    action, retention, tags = log_group_changes(current, days, module.params["tags"])
+    if action and not module.check_mode:
+        if action == "create":
+            logs.create_log_group(aws_retry=True, logGroupName=name, **({"tags": tags} if tags else {}))
+        elif tags:
+            logs.tag_log_group(aws_retry=True, logGroupName=name, tags=tags)
+        if retention:
+            logs.put_retention_policy(aws_retry=True, logGroupName=name, retentionInDays=retention)
+    return action
+
+
 def ensure_tags(module, client, service):
     to_set = tag_changes(module.params["tags"], service.get("tags"))
     if to_set and not module.check_mode:
@@ -267,6 +300,7 @@ def ensure_tags(module, client, service):
 
 def present(module, client):
     params, cluster, name = module.params, module.params["cluster"], module.params["name"]
+    log_group_action = ensure_log_group(module) if params["log_retention_days"] else None
     service = describe_service(client, cluster, name)
     current_td = describe_task_definition(client, service["taskDefinition"]) if service else None
     image = choose_image(params["image"], params["set_image"], current_td, params["container_name"])
@@ -311,14 +345,17 @@ def present(module, client):
         changed = ensure_tags(module, client, service) or changed or bool(changes)
         if changed and not module.check_mode:
             service = describe_service(client, cluster, name)
+    planned = ecs_service_plan(name, changed, created=created, registered=bool(registered))
+    if log_group_action:
+        planned.insert(0, entry("AWS::Logs::LogGroup", params["log_group"], log_group_action))
     result = dict(
-        changed=changed,
+        changed=changed or bool(log_group_action),
         service=camel_dict_to_snake_dict(service or {}, ignore_list=["tags"]),
         task_definition_arn=td_arn,
         image=image,
         waiting_for_image=waiting,
         registered=registered,
-        plan=ecs_service_plan(name, changed, created=created, registered=bool(registered)),
+        plan=planned,
     )
     if module._diff:
         result["diff"] = dict(
@@ -382,6 +419,7 @@ def main():
         command=dict(type="list", elements="str"),
         readonly_root_filesystem=dict(type="bool", default=False),
         log_group=dict(type="str"),
+        log_retention_days=dict(type="int"),
         log_stream_prefix=dict(type="str", default="ecs"),
         execution_role_arn=dict(type="str"),
         task_role_arn=dict(type="str"),
