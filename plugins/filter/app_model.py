@@ -25,7 +25,7 @@ description:
   - The default service without C(build.args) is built with C(NODE_ENV=production) and the load
     balancer's URL as C(REACT_APP_API_SERVICE_URL) and C(VITE_API_SERVICE_URL), by C(playbooks/images.yml)
     and by CodeBuild alike; the model keeps C(args) as the service gives them.
-  - The role C(flask_react.aws.app) sets the fact C(app_model) with it once per run (C(tasks/model.yml)).
+  - The role C(flask_react.aws.app) sets the fact C(app_model) with it once per run (C(tasks/main.yml)).
   - With an account, a bad account ID, region, repository name or image tag fails naming the part and its rule.
 positional: _input
 options:

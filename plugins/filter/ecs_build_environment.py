@@ -32,7 +32,7 @@ positional: _input
 options:
   _input:
     description:
-      - The app model (C(app_model), filter M(flask_react.aws.app_model#filter)), or the services
+      - The app model (C(app_model), filter P(flask_react.aws.app_model#filter)), or the services
         (C(app_services)) it is resolved from with O(app_name) and O(ecr_repository_prefix); the keys
         read are C(name), C(build) (C(context), C(dockerfile), C(args)), C(default), C(cpu_architecture),
         C(desired_count), C(database) and C(test) (a list of shell commands).

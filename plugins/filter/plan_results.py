@@ -12,7 +12,7 @@ author: flask_react.aws developers (@flask-react)
 description:
   - Reads the results the resource tasks registered, one table row per result (the table of the
     role flask_react.aws.plan, C(plan_table)), and returns the plan entries C({type, name, action})
-    they say, in the table's order, ready for M(flask_react.aws.plan_summary).
+    they say, in the table's order, ready for P(flask_react.aws.plan_summary#filter).
   - A row whose result was never registered (its role did not run) gives nothing; its other keys
     are not even evaluated. A result of this collection's modules carries its own C(plan); a stock
     module's result is read by the module's rule in C(plugins/module_utils/plan.py) (C(STOCK_MODULES)),

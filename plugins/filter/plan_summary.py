@@ -11,7 +11,7 @@ version_added: 0.2.0
 author: flask_react.aws developers (@flask-react)
 description:
   - >-
-    Merges the entries the roles recorded (M(flask_react.aws.plan_entries)) into one per resource,
+    Merges the entries the roles recorded (P(flask_react.aws.plan_entries#filter)) into one per resource,
     create or delete winning over update, and returns them with the summary lines
     C(Plan for <env>: N to create, M to update, K to delete) then one resource a line.
 options:

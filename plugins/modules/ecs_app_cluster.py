@@ -77,6 +77,12 @@ options:
       - Return RV(in_use) - one DescribeTaskDefinition per service left in the cluster.
     type: bool
     default: false
+  log_group_prefix:
+    description:
+      - With O(purge_services), also delete the CloudWatch Logs log group C(<log_group_prefix><service>) of each
+        service removed (for example V(/ecs/) - a log group that does not exist is nothing to do). Done here,
+        not by a separate task, so that a run that removes nothing makes no further module run.
+    type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -101,6 +107,7 @@ EXAMPLES = r"""
     owned_by: {app: flask-react, managed-by: flask_react.aws}
     services: [flask-react-client, flask-react-users]
     purge_services: true
+    log_group_prefix: /ecs/
     report_usage: true
 """
 
@@ -116,7 +123,8 @@ cluster_changed:
 services_removed:
   description:
     - The services removed (or that would be, in check mode), each with its C(name), the C(families) of its
-      task definitions and the revisions C(deregistered).
+      task definitions, the revisions C(deregistered) and, with O(log_group_prefix), the C(log_group) deleted
+      (empty when there was none).
   returned: always
   type: list
   elements: dict
@@ -152,7 +160,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
     remove_service,
     tag_changes,
 )
-from ansible_collections.flask_react.aws.plugins.module_utils.plan import ecs_cluster_plan
+from ansible_collections.flask_react.aws.plugins.module_utils.plan import ecs_cluster_plan, entry
 
 
 def describe(client, name):
@@ -219,13 +227,16 @@ def present(module, client):
         dropped = [s for s in live if is_owned(s, params["owned_by"]) and s["serviceName"] not in keep]
         removed = remove_services(module, client, name, dropped)
         live = [s for s in live if s not in dropped]
+        if params["log_group_prefix"] and removed:
+            remove_log_groups(module, removed)
     result = dict(
         changed=changed or bool(removed),
         cluster_changed=changed,
         cluster=camel_dict_to_snake_dict(after or {}, ignore_list=["tags"]),
         services_removed=removed,
         in_use=usage(client, live) if params["report_usage"] else {},
-        plan=ecs_cluster_plan(name, ("create" if cluster is None else "update") if changed else None, removed),
+        plan=ecs_cluster_plan(name, ("create" if cluster is None else "update") if changed else None, removed)
+        + [entry("AWS::Logs::LogGroup", gone["log_group"], "delete") for gone in removed if gone.get("log_group")],
     )
     if module._diff:
         result["diff"] = dict(
@@ -233,6 +244,21 @@ def present(module, client):
             after=dict(exists=True, container_insights=wanted_insights),
         )
     return result
+
+
+def remove_log_groups(module, removed):
+    """Delete (or, in check mode, find) the log group of each removed service; sets its ``log_group``."""
+    logs = module.client("logs", retry_decorator=AWSRetry.jittered_backoff(retries=10))
+    for service in removed:
+        name = module.params["log_group_prefix"] + service["name"]
+        found = logs.describe_log_groups(aws_retry=True, logGroupNamePrefix=name).get("logGroups", [])
+        service["log_group"] = name if any(group["logGroupName"] == name for group in found) else ""
+        if service["log_group"] and not module.check_mode:
+            try:
+                logs.delete_log_group(aws_retry=True, logGroupName=name)
+            except botocore.exceptions.ClientError as error:
+                if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                    raise
 
 
 def remove_services(module, client, cluster, services):
@@ -356,6 +382,7 @@ def main():
         services=dict(type="list", elements="str"),
         purge_services=dict(type="bool", default=False),
         report_usage=dict(type="bool", default=False),
+        log_group_prefix=dict(type="str"),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
