@@ -84,6 +84,7 @@ def app(aws):
         command=None,
         readonly_root_filesystem=False,
         log_group=f"/ecs/{name}",
+        log_retention_days=None,
         log_stream_prefix="ecs",
         execution_role_arn="arn:aws:iam::123456789012:role/exec",
         task_role_arn=None,
@@ -112,6 +113,7 @@ def cluster_params(name, **changes):
         services=None,
         purge_services=False,
         report_usage=False,
+        log_group_prefix=None,
     )
     return dict(defaults, **changes)
 
@@ -293,6 +295,30 @@ def test_dropped_services_leave_with_their_task_definitions_never_a_service_with
     assert ecs.describe_services(cluster=name, services=[foreign])["services"][0]["status"] == "ACTIVE"
     again = run(aws, ecs_app_cluster.present, wanted)
     assert not again["changed"] and again["services_removed"] == []
+
+
+def test_dropped_services_take_their_log_groups_along_and_plan_them(aws, app):
+    name, params = app
+    owned = dict(OURS, app=name)
+    kept, dropped = f"{name}-kept", f"{name}-dropped"
+    run(aws, ecs_app_service.present, dict(params, name=kept, tags=owned))
+    run(aws, ecs_app_service.present, dict(params, name=dropped, tags=owned, target_group_arn=None))
+    logs = aws("logs")
+    for service in (kept, dropped):
+        logs.create_log_group(logGroupName=f"/ecs/{service}")
+    wanted = cluster_params(name, owned_by=owned, services=[kept], purge_services=True, log_group_prefix="/ecs/")
+
+    def groups():
+        return {g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix=f"/ecs/{name}-")["logGroups"]}
+
+    planned = run(aws, ecs_app_cluster.present, wanted, check_mode=True)
+    assert {"type": "AWS::Logs::LogGroup", "name": f"/ecs/{dropped}", "action": "delete"} in planned["plan"]
+    assert groups() == {f"/ecs/{kept}", f"/ecs/{dropped}"}
+
+    removed = run(aws, ecs_app_cluster.present, wanted)
+    assert [service["log_group"] for service in removed["services_removed"]] == [f"/ecs/{dropped}"]
+    assert groups() == {f"/ecs/{kept}"}
+    assert run(aws, ecs_app_cluster.present, wanted)["plan"] == []
 
 
 def test_teardown_removes_every_service_of_the_app_whatever_app_services_says(aws, app):
