@@ -10,6 +10,8 @@ An entry is ``{"type": <CloudFormation type>, "name": <name as the user knows it
 
 from __future__ import annotations
 
+from ansible_collections.flask_react.aws.plugins.module_utils.app_model import target_group_name
+
 ACTIONS = ("create", "update", "delete")
 
 
@@ -400,7 +402,7 @@ def target_groups_desired(services, app_name, settings=None):
     return [
         dict(
             settings or {},
-            name=service.get("target_group") or f"{app_name}-{service['name']}-tg",
+            name=service.get("target_group") or target_group_name(app_name, service["name"]),
             health_check_path=service.get("health_check_path", "/"),
         )
         for service in services
