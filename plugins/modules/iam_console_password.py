@@ -57,6 +57,13 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  list_access_keys:
+    description:
+      - Also return the user's access keys (RV(access_keys), one C(ListAccessKeys) call), so that a role that
+        manages the user's credentials needs no second module run (M(amazon.aws.iam_access_key_info)) to see them.
+    type: bool
+    default: false
+    version_added: 0.4.0
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -91,6 +98,15 @@ password_generated:
   description: Whether a new password was generated and stored in the secret in this run.
   returned: always
   type: bool
+access_keys:
+  description:
+    - With O(list_access_keys), the user's access keys as M(amazon.aws.iam_access_key_info) returns them (no
+      secret); empty when the user does not exist yet.
+  returned: when O(list_access_keys=true)
+  type: list
+  elements: dict
+  sample: [{access_key_id: AKIA0123456789EXAMPLE, status: Active, user_name: flask-react-admin,
+            create_date: "2026-12-06T04:00:00+00:00"}]
 actions:
   description:
     - What was done (or would be, in check mode) to the C(secret) (C(create), C(restore), C(update)) and the
@@ -262,6 +278,23 @@ def ensure_present(module, iam, secrets):
     return result
 
 
+def access_keys(iam, user_name):
+    """The user's access keys (snake_case, as iam_access_key_info returns them); none for a user still to be made."""
+    try:
+        pages = iam.get_paginator("list_access_keys").paginate(UserName=user_name).build_full_result()
+    except is_boto3_error_code("NoSuchEntity"):
+        return []
+    return [
+        dict(
+            access_key_id=key["AccessKeyId"],
+            status=key["Status"],
+            user_name=key["UserName"],
+            create_date=key["CreateDate"].isoformat() if hasattr(key["CreateDate"], "isoformat") else key["CreateDate"],
+        )
+        for key in pages.get("AccessKeyMetadata", [])
+    ]
+
+
 def ensure_absent(module, iam):
     if not get_login_profile(iam, module.params["user_name"]):
         return {"changed": False, "login_profile": False, "password_generated": False, "actions": {}}
@@ -285,6 +318,7 @@ def main():
             description=dict(type="str", default=""),
             tags=dict(type="dict"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
+            list_access_keys=dict(type="bool", default=False, no_log=False),
         ),
         supports_check_mode=True,
     )
@@ -300,6 +334,8 @@ def main():
             result = ensure_absent(module, iam)
         else:
             result = ensure_present(module, iam, module.client("secretsmanager", retry_decorator=retry))
+        if module.params["list_access_keys"]:
+            result["access_keys"] = access_keys(iam, module.params["user_name"])
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
         module.fail_json_aws(
             error, msg=f"Failed to ensure the console password of IAM user {module.params['user_name']}"
