@@ -269,7 +269,7 @@ def image_exists(module, image):
 
 def ensure_log_group(module):
     """The service's log group with its retention and tags (O(log_retention_days) given); returns the
-    plan action (create, update) or None."""
+    plan action (create, update) or None, and the diff's before and after of what changes."""
     name, days = module.params["log_group"], module.params["log_retention_days"]
     logs = module.client("logs", retry_decorator=AWSRetry.jittered_backoff())
     found = [
@@ -281,6 +281,10 @@ def ensure_log_group(module):
     if found:
         current = dict(found[0], tags=logs.list_tags_log_group(aws_retry=True, logGroupName=name).get("tags", {}))
     action, retention, tags = log_group_changes(current, days, module.params["tags"])
+    before = {} if current is None else {"retention_in_days": current.get("retentionInDays"), "tags": current["tags"]}
+    after = dict(before, **({"retention_in_days": retention} if retention else {}))
+    if tags:
+        after["tags"] = dict(before.get("tags") or {}, **tags)
     if action and not module.check_mode:
         if action == "create":
             logs.create_log_group(aws_retry=True, logGroupName=name, **({"tags": tags} if tags else {}))
@@ -288,7 +292,7 @@ def ensure_log_group(module):
             logs.tag_log_group(aws_retry=True, logGroupName=name, tags=tags)
         if retention:
             logs.put_retention_policy(aws_retry=True, logGroupName=name, retentionInDays=retention)
-    return action
+    return action, (before, after) if action else ({}, {})
 
 
 def ensure_tags(module, client, service):
@@ -300,7 +304,7 @@ def ensure_tags(module, client, service):
 
 def present(module, client):
     params, cluster, name = module.params, module.params["cluster"], module.params["name"]
-    log_group_action = ensure_log_group(module) if params["log_retention_days"] else None
+    log_group_action, log_group_diff = ensure_log_group(module) if params["log_retention_days"] else (None, ({}, {}))
     service = describe_service(client, cluster, name)
     current_td = describe_task_definition(client, service["taskDefinition"]) if service else None
     image = choose_image(params["image"], params["set_image"], current_td, params["container_name"])
@@ -365,6 +369,8 @@ def present(module, client):
             ),
             after=dict(task_definition=owned_task_definition(request), service=changes),
         )
+        if log_group_action:
+            result["diff"]["before"]["log_group"], result["diff"]["after"]["log_group"] = log_group_diff
     return result
 
 
