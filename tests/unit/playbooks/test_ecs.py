@@ -1,18 +1,35 @@
-"""ECS end to end on the emulator, for an app of three services with other names than the course's:
-cold converge, no-op converge, a deploy as CodeBuild runs it, a converge that keeps the deployed
-image, teardown twice. One emulator and one cold converge for the whole module."""
+"""ECS end to end on the emulator, for an app of three services with other names than the course's,
+converged cold once on one emulator and taken through its life in order; each test asserts one
+behaviour on the state the tests before it left:
+
+1. bad ECS keys fail before any write; the cold converge runs every service behind its target group,
+   least privilege, the database's password reaching the api only as a secret; a no-op run;
+2. playbooks/images.yml (issue 19 item 4): every image built for Fargate's platform and as
+   app_services[].build says, pushed under local-<commit> into the immutable repositories (never
+   :prod) and deployed; a second run of the same commit deploys nothing new (Docker is the
+   emulator's stub, which pushes manifests into the emulator's ECR);
+3. a deploy as CodeBuild runs it, a converge that keeps the deployed image; a deploy the circuit
+   breaker rolls back fails the build;
+4. ECS off gives back the course's setup;
+5. teardown leaves nothing, and a second one succeeds writing nothing.
+
+(Before, test_images_deploy.py converged an ECS shop of its own, cold, on an emulator of its own.
+test_ecs_lifecycle.py still does; its steps could follow step 4 here after an ECS-on converge.)"""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import REPO
 from tests.emulator.client import emulator_client
-from tests.unit.playbooks.conftest import recap, writes
+from tests.unit.playbooks.conftest import recap, run_playbook, writes
 
 pytestmark = pytest.mark.emulator
 
@@ -30,6 +47,9 @@ APP = {
             "database": True,
             "command": ["sh", "-c", "exec gunicorn -b 0.0.0.0:5000 manage:app"],
             "environment": {"APP_SETTINGS": "src.config.ProductionConfig"},
+            # (was test_images_deploy.py's api) built from its own folder, for Graviton.
+            "cpu_architecture": "ARM64",
+            "build": {"context": "backend", "dockerfile": "Dockerfile.api", "args": {"FLAVOUR": "lean"}},
         },
         {"name": "admin", "port": 8080, "paths": ["/admin*"], "cpu": 512, "memory": 1024, "desired_count": 2},
     ],
@@ -38,6 +58,9 @@ APP = {
     "rds_db_name": "shop",
 }
 SERVICES = ["shop-web", "shop-api", "shop-admin"]
+REGISTRY = "123456789012.dkr.ecr.us-west-1.amazonaws.com"
+# The app after the deploy test: api with more memory (the later runs keep it).
+DEPLOYED = dict(APP, app_services=[dict(s, memory=1024) if s["name"] == "api" else s for s in APP["app_services"]])
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +72,13 @@ def aws(recording_emulator):
 @pytest.fixture(scope="module")
 def cold(converge):
     return converge(**APP)
+
+
+@pytest.fixture(scope="module")
+def run(recording_emulator, cold):
+    """``run(playbook, app, *args)`` on the module's emulator and the cold converge's state folder."""
+    state = cold[2]
+    return lambda name, app, *args: run_playbook(*recording_emulator, state, name, "-e", json.dumps(app), *args)
 
 
 def described(aws, *names):
@@ -159,6 +189,91 @@ def test_second_run_changes_nothing_and_writes_nothing(cold, converge):
     assert writes(calls) == []
 
 
+# --- playbooks/images.yml (was test_images_deploy.py) -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A repository holding only the app: the default layout for web and admin, build's for api."""
+    root = tmp_path_factory.mktemp("app")
+    for name in ("web", "admin"):
+        (root / "services" / name).mkdir(parents=True)
+        (root / "services" / name / "Dockerfile.prod").write_text("FROM nginx:stable-alpine\n")
+    (root / "backend").mkdir()
+    (root / "backend" / "Dockerfile.api").write_text("FROM python:3.12-slim\n")
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "app"], check=True)
+    sha = subprocess.run([*git, "rev-parse", "--short", "HEAD"], check=True, capture_output=True, text=True)
+    return root, sha.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def stub_docker(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("docker")
+    (folder / "bin").mkdir()
+    stub = folder / "bin" / "docker"
+    stub.write_text(f"#!{sys.executable}\n" + (REPO / "tests/emulator/builder/docker.py").read_text())
+    stub.chmod(0o755)
+    return folder
+
+
+@pytest.fixture
+def images(recording_emulator: Any, run: Any, stub_docker: Path, source: tuple[Path, str], monkeypatch: Any):
+    """``images()`` runs images.yml for APP from ``source``, with the stub docker; returns (run, calls)."""
+    monkeypatch.setenv("PATH", f"{stub_docker / 'bin'}:{Path(sys.executable).parent}:/usr/bin:/bin")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{recording_emulator[0]}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("STUB_DOCKER_STATE", str(stub_docker / "state"))
+    monkeypatch.setenv("STUB_DOCKER_LOG", str(stub_docker / "docker.log"))
+    return lambda: run("images.yml", dict(APP, images_context_dir=str(source[0])))
+
+
+def docker_log(stub_docker: Path) -> list[dict]:
+    return [json.loads(line) for line in (stub_docker / "docker.log").read_text().splitlines()]
+
+
+def test_images_are_built_for_fargate_as_build_says_tagged_local_and_deployed(cold, images, source, stub_docker):
+    root, sha = source
+
+    completed, calls = images()
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    tag = f"local-{sha}"
+    builds = {record["argv"][-1]: record["argv"] for record in docker_log(stub_docker) if record["command"] == "build"}
+    web, api = builds[f"{root}/services/web"], builds[f"{root}/backend"]
+    admin = builds[f"{root}/services/admin"]
+    assert web[1:5] == ["--platform", "linux/amd64", "-f", f"{root}/services/web/Dockerfile.prod"]
+    assert admin[1:5] == ["--platform", "linux/amd64", "-f", f"{root}/services/admin/Dockerfile.prod"]
+    assert api[1:5] == ["--platform", "linux/arm64", "-f", f"{root}/backend/Dockerfile.api"]
+    assert "FLAVOUR=lean" in api and not any("API_SERVICE_URL" in arg for arg in api)
+    assert any(arg.startswith("VITE_API_SERVICE_URL=http") for arg in web)
+    assert any(arg.startswith("REACT_APP_API_SERVICE_URL=http") for arg in web)
+    pushes = [record["argv"][1] for record in docker_log(stub_docker) if record["command"] == "push"]
+    assert sorted(pushes) == [f"{REGISTRY}/acme-{name}:{tag}" for name in ("admin", "api", "web")], "never :prod"
+    assert "ecs:RegisterTaskDefinition" in writes(calls, succeeded_only=True), "the pushed tag is deployed"
+
+
+def test_the_services_run_the_pushed_tag_and_a_second_run_keeps_it(cold, images, source, aws):
+    _root, sha = source
+    for name in ("web", "api", "admin"):
+        definition = task_definition(aws, described(aws, f"shop-{name}")[f"shop-{name}"])
+        assert definition["containerDefinitions"][0]["image"] == f"{REGISTRY}/acme-{name}:local-{sha}"
+        tags = [
+            tag
+            for image in aws("ecr").describe_images(repositoryName=f"acme-{name}")["imageDetails"]
+            for tag in image.get("imageTags", [])
+        ]
+        assert tags == [f"local-{sha}"]
+    completed, calls = images()
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    assert "ecs:RegisterTaskDefinition" not in writes(calls), "the same commit deploys nothing new"
+
+
+# --- Deploys as CodeBuild runs them ----------------------------------------------------------------
+
+
 def test_a_deploy_as_codebuild_runs_it_then_a_converge_keeps_the_image(cold, aws, converge, recording_emulator):
     ecr = aws("ecr")
     manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json"})
@@ -189,8 +304,7 @@ def test_a_deploy_as_codebuild_runs_it_then_a_converge_keeps_the_image(cold, aws
     deployed = described(aws)["shop-api"]
     assert task_definition(aws, deployed)["containerDefinitions"][0]["image"] == image
 
-    changed = dict(APP, app_services=[dict(s, memory=1024) if s["name"] == "api" else s for s in APP["app_services"]])
-    completed, calls, _state = converge(**changed)
+    completed, calls, _state = converge(**DEPLOYED)
     after = described(aws)
     api = task_definition(aws, after["shop-api"])
     assert api["containerDefinitions"][0]["image"] == image, "Ansible never rolls back a deploy"
@@ -228,7 +342,7 @@ def test_a_deploy_the_circuit_breaker_rolls_back_fails_the_build(cold, aws, reco
 
 
 def test_turning_ecs_off_gives_back_the_courses_setup(cold, converge, aws):
-    off = dict(APP, ecs_enabled=False)
+    off = dict(DEPLOYED, ecs_enabled=False)
     off.pop("target_groups_target_type")
     completed, _calls, state = converge(**off)
     ecs = aws("ecs")
@@ -243,9 +357,9 @@ def test_turning_ecs_off_gives_back_the_courses_setup(cold, converge, aws):
     assert "ECS:       (off)" in completed.stdout
 
 
-def test_teardown_leaves_nothing_and_succeeds_twice(cold, playbook, aws):
+def test_teardown_leaves_nothing_and_succeeds_twice(cold, run, aws):
     for attempt in (1, 2):
-        completed, calls = playbook("teardown.yml", "-e", json.dumps(APP))
+        completed, calls = run("teardown.yml", DEPLOYED)
         assert completed.returncode == 0, f"teardown {attempt}: {completed.stdout[-3000:]}"
     assert writes(calls, succeeded_only=True) == [], "the second teardown found nothing to do"
     ecs = aws("ecs")
