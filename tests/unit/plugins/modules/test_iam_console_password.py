@@ -1,0 +1,32 @@
+"""iam_console_password's access key listing against the emulator: the keys of a user (never a secret),
+none for a user still to be made (the login profile itself: test_iam_user.py, molecule default)."""
+
+import uuid
+
+import pytest
+from ansible_collections.flask_react.aws.plugins.modules import iam_console_password
+
+from tests.unit.plugins.modules.test_ecs_app_modules import Retrying
+
+pytestmark = pytest.mark.emulator
+
+
+def test_the_keys_of_a_user_are_listed_without_their_secrets(aws):
+    iam = aws("iam")
+    user = f"u{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=user)
+    made = [iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"] for _ in range(2)]
+    iam.update_access_key(UserName=user, AccessKeyId=made[1], Status="Inactive")
+
+    keys = iam_console_password.access_keys(Retrying(iam), user)
+
+    assert sorted((key["access_key_id"], key["status"]) for key in keys) == sorted(
+        [(made[0], "Active"), (made[1], "Inactive")]
+    )
+    assert all(key["user_name"] == user and key["create_date"] for key in keys)
+    assert not any("secret" in field for key in keys for field in key)
+
+
+def test_a_user_still_to_be_made_has_no_keys(aws):
+    assert iam_console_password.access_keys(Retrying(aws("iam")), f"missing{uuid.uuid4().hex[:8]}") == []
+
