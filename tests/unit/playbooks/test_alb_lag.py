@@ -81,7 +81,7 @@ def test_dropping_a_service_with_purge_retries_its_group_while_in_use(lagging: A
 
 
 def test_a_changed_target_type_waits_until_the_old_group_is_free(lagging: Any) -> None:
-    """alb_target_group_release deletes the users group right after its rules: ResourceInUse, retried."""
+    """alb_target_groups replaces and deletes the users group right after its rules: ResourceInUse, retried."""
     run, port = lagging
     done, calls = run(STACK, app_services=SERVICES, target_groups_target_type="instance")
     assert done.returncode == 0, done.stdout[-3000:]

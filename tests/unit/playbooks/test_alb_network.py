@@ -152,8 +152,9 @@ def test_every_variable_changed_converges_in_the_vpcs_public_subnets(stack, sett
 def test_switching_to_ip_targets_replaces_the_groups_and_the_routes_follow(stack, settings, recording_emulator):
     port = recording_emulator[0]
     before = {group["TargetGroupName"]: arn for arn, group in elb_state(port, "shop-front")["groups"].items()}
-    checked, calls = stack("--check", **dict(settings, target_groups_target_type="ip"))
-    replaced = re.findall(r"changed: \[local\] => \(item=(shop-\w+-tg) -> ip\)", checked.stdout)
+    checked, calls = stack("--check", "-v", **dict(settings, target_groups_target_type="ip"))
+    # flask_react.aws.alb_target_groups' result: actions {<group>: [replace]} per group it would replace.
+    replaced = re.findall(r"^\s+(shop-\w+-tg):\n\s+- replace$", checked.stdout, re.M)
     assert sorted(replaced) == sorted(before), "check mode names every group it would replace"
     assert writes(calls) == [], "and writes nothing"
     stack(**dict(settings, target_groups_target_type="ip"))

@@ -68,15 +68,18 @@ class Stack:
         self.inventory = state / "inventory"
         shutil.copytree(INVENTORY, self.inventory)
 
-    def run(self, name: str, *args: str, hosts: tuple[str, ...] = HOSTS) -> tuple[Any, list, dict[str, list]]:
-        """Run a playbook on ``hosts``; returns (run, calls, the plan of each host in check mode)."""
+    def run(
+        self, name: str, *args: str, hosts: tuple[str, ...] = HOSTS, returncode: int = 0
+    ) -> tuple[Any, list, dict[str, list]]:
+        """Run a playbook on ``hosts``, which exits with ``returncode``; returns (run, calls, the plan of each
+        host in check mode)."""
         for host in HOSTS:
             self.plan_file(host).unlink(missing_ok=True)
         limit = ("--limit", ",".join(hosts))
         completed, calls = run_playbook(
             self.port, self.record, self.state, name, "-i", str(self.inventory), *limit, *args
         )
-        assert completed.returncode == 0, completed.stdout[-3000:]
+        assert completed.returncode == returncode, completed.stdout[-3000:]
         plans = {}
         if "--check" in args:
             for host in hosts:
@@ -167,7 +170,9 @@ def drifted(stack: Stack, cold: dict[str, Any]) -> dict[str, Any]:
     """Drifts behind the playbook's back in ``local``: the empty plan of ``three``, converged;
     then ``three``'s app changes (a path moved between services, the default service renamed).
     Each planned, then run."""
-    converged_run, converged_calls, converged = stack.run("site.yml", "--check", "--diff")
+    # The drift gate (plan_fail_on_changes) passes on the converged account, fails on the drifted one.
+    gate = ("-e", "plan_fail_on_changes=true")
+    converged_run, converged_calls, converged = stack.run("site.yml", "--check", "--diff", *gate)
     stack.client("ecr").put_image_scanning_configuration(
         repositoryName="test-driven-users", imageScanningConfiguration={"scanOnPush": False}
     )
@@ -182,16 +187,26 @@ def drifted(stack: Stack, cold: dict[str, Any]) -> dict[str, Any]:
         .replace("paths: [/api*]", "paths: [/api*, /staff*]")
         .replace("paths: [/admin*, /staff*]", "paths: [/admin*]")
     )
-    _plan_run, plan_calls, plans = stack.run("site.yml", "--check")
+    plan_run, plan_calls, plans = stack.run("site.yml", "--check", *gate, returncode=2)
     _run, run_calls, _state = stack.run("site.yml")
     return {
         "converged": converged,
         "converged_run": converged_run,
         "converged_calls": converged_calls,
         "plans": plans,
+        "plan_run": plan_run,
         "plan_calls": plan_calls,
         "run_calls": run_calls,
     }
+
+
+def test_the_drift_gate_fails_a_plan_with_changes_after_the_summary_and_the_file(drifted: dict[str, Any]) -> None:
+    out = drifted["plan_run"].stdout
+    words = " ".join(out.split())  # the callback may wrap the message
+    assert "plan_fail_on_changes: local differs from the inventory, Plan for local: 0 to create, 3 to update" in words
+    assert "Plan for three:" in out and recap(out)["failed"] == 1
+    # (The plan files were read by Stack.run: written before the gate failed.)
+    assert drifted["plans"]["local"] and drifted["plans"]["three"]
 
 
 def test_converged_stack_plans_nothing(drifted: dict[str, Any]) -> None:

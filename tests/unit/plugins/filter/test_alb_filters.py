@@ -1,9 +1,8 @@
-"""The alb and target_groups filters: subnets by reach, rules from services, dropped groups, alb checks."""
+"""The alb and target_groups filters: subnets by reach, rules from services, alb checks."""
 
 import pytest
 from ansible_collections.flask_react.aws.plugins.filter.alb_errors import FilterModule as AlbErrors
 from ansible_collections.flask_react.aws.plugins.filter.alb_network import alb_network
-from ansible_collections.flask_react.aws.plugins.filter.dropped_target_groups import dropped_target_groups
 from ansible_collections.flask_react.aws.plugins.filter.service_rules import service_rules
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -113,18 +112,6 @@ def test_service_rules_keep_order_and_skip_services_without_paths():
         {"paths": ["/api/*"], "target_group": "shop-api-tg"},
         {"paths": ["/admin*", "/staff*"], "target_group": "shop-admin-tg"},
     ]
-
-
-def test_dropped_target_groups_are_only_ours_for_this_app():
-    ours = {"app": "shop", "managed-by": "flask_react.aws"}
-    groups = [
-        {"target_group_name": "shop-old-tg", "tags": ours},
-        {"target_group_name": "shop-web-tg", "tags": ours},
-        {"target_group_name": "shop-hand-made-tg", "tags": {"app": "shop"}},
-        {"target_group_name": "blog-old-tg", "tags": {"app": "blog", "managed-by": "flask_react.aws"}},
-        {"target_group_name": "untagged-tg"},
-    ]
-    assert dropped_target_groups(groups, [{"name": "web", "port": 80}], "shop") == ["shop-old-tg"]
 
 
 def test_alb_errors_is_registered_and_names_the_variable():
