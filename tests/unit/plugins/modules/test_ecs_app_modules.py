@@ -297,6 +297,28 @@ def test_dropped_services_leave_with_their_task_definitions_never_a_service_with
     assert not again["changed"] and again["services_removed"] == []
 
 
+def test_the_service_makes_its_log_group_with_retention_and_tags_then_changes_nothing(aws, app):
+    name, params = app
+    wanted = dict(params, log_group=f"/ecs/{name}-logs", log_retention_days=30, tags={"app": name, "team": "web"})
+    logs = aws("logs")
+
+    def group():
+        found = logs.describe_log_groups(logGroupNamePrefix=f"/ecs/{name}-logs")["logGroups"]
+        return found[0] if found else None
+
+    planned = run(aws, ecs_app_service.present, wanted, check_mode=True)
+    assert {"type": "AWS::Logs::LogGroup", "name": f"/ecs/{name}-logs", "action": "create"} in planned["plan"]
+    assert group() is None
+    run(aws, ecs_app_service.present, wanted)
+    assert group()["retentionInDays"] == 30
+    assert logs.list_tags_log_group(logGroupName=f"/ecs/{name}-logs")["tags"] == {"app": name, "team": "web"}
+    again = run(aws, ecs_app_service.present, wanted)
+    assert not again["changed"] and again["plan"] == []
+    shorter = run(aws, ecs_app_service.present, dict(wanted, log_retention_days=7))
+    assert {"type": "AWS::Logs::LogGroup", "name": f"/ecs/{name}-logs", "action": "update"} in shorter["plan"]
+    assert group()["retentionInDays"] == 7
+
+
 def test_dropped_services_take_their_log_groups_along_and_plan_them(aws, app):
     name, params = app
     owned = dict(OURS, app=name)
