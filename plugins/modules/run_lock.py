@@ -43,7 +43,7 @@ options:
     default: {}
   token:
     description:
-      - The token RV(lock.token) of the run that took the lock; O(state=absent) deletes only a lock holding it.
+      - The C(token) of the RV(lock) the run took; O(state=absent) deletes only a lock holding it.
       - Required with O(state=absent).
     type: str
   timeout:
