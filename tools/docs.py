@@ -241,7 +241,11 @@ def default_cell(option: Option, roles: dict[str, Role], names: frozenset[str]) 
         return code(yaml_value(value))
     role = roles.get(option.role)
     if role and option.name in role.defaults:
-        return code(yaml_value(role.defaults[option.name]))
+        written = role.defaults[option.name]
+        # A template over several lines reads badly in a table cell: the description says what it gives.
+        if isinstance(written, str) and "{{" in written and "\n" in written.strip():
+            return "derived (see its description and defaults/main.yml)"
+        return code(yaml_value(written))
     return "unset"
 
 
