@@ -184,7 +184,7 @@ def inline_text():
 
 def project_variables():
     """Names the codebuild role and site.yml's ecs_build_environment put in the project's environment."""
-    text = "".join(path.read_text() for path in (REPO / "roles/codebuild/tasks").glob("*.yml"))
+    text = "".join(path.read_text() for path in (REPO / "roles/codebuild").glob("*/*.yml"))
     names = set(re.findall(r"name: ([A-Z][A-Z0-9_]+)", text))
     return names | {item["name"] for item in ecs_build_environment(THREE, "a", "p", "c", "main")}
 
