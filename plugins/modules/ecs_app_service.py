@@ -435,11 +435,12 @@ def _log_groups_named_like(logs, prefix):
 
 def read_log_groups(logs, names, with_tags):
     """The named log groups that exist, by name, each with its ``tags`` when ``with_tags``: one
-    DescribeLogGroups by the names' common prefix (one per name when they share none), then
-    ListTagsLogGroup per group (CloudWatch Logs has no batched read of tags)."""
+    DescribeLogGroups by the names' common prefix (one per name when they share no more than a ``/``:
+    not every group of the account), then ListTagsLogGroup per group (CloudWatch Logs has no batched
+    read of tags)."""
     prefix = common_prefix(names)
     found = []
-    for each in [prefix] if prefix else names:
+    for each in [prefix] if len(prefix) > 1 else names:
         found += _log_groups_named_like(logs, each).get("logGroups", [])
     groups = {group["logGroupName"]: group for group in found if group["logGroupName"] in names}
     for name, group in groups.items():
