@@ -21,7 +21,7 @@ description:
     services run, one C(DescribeLogGroups) for every log group (by their common prefix).
   - B(Ansible never rolls back a deploy.) The image is the one the service runs now (CodeBuild
     deploys new ones); O(image) is used only when the service has no task definition yet, or when
-    O(set_image=true) (per service: O(services[].set_image)). Everything else in the task definition
+    O(set_image=true) (O(services[].set_image) for one service). Everything else in the task definition
     is the module's - a changed memory registers a new revision and updates the service; an unchanged
     one registers nothing.
   - The task definition is compared with the one the service runs, on the fields the module sets
@@ -639,7 +639,7 @@ def services_result(module, done, log_groups):
     if module._diff:
         result["diff"] = dict(before=before, after=after)
     if module.params.get("services") is None:
-        (one,) = per_service.values()
+        one = next(iter(per_service.values()))
         result.update(
             {key: one[key] for key in ("service", "task_definition_arn", "image", "waiting_for_image", "registered")}
         )

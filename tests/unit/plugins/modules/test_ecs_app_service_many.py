@@ -180,7 +180,7 @@ def test_two_services_check_apply_check_apply(aws, app):
 def test_a_no_op_reads_in_batches_fewer_calls_than_one_run_per_service(aws, app):
     shared, items = app
     run(aws, dict(shared, services=items))
-    _, together = run(aws, dict(shared, services=items))
+    together = run(aws, dict(shared, services=items))[1]
     # Today's one-item runs: each reads its log group, its tags, its service and its task definition.
     one_by_one = [call for item in items for call in run(aws, dict(shared, **item))[1]]
     assert Counter(together) == {
@@ -206,7 +206,7 @@ def test_describe_services_takes_ten_at_a_time(aws, app):
     ]
     many = [dict(item, target_group_arn=None) for item in many]
     params = dict(shared, services=many)
-    created, _ = run(aws, params)
+    created = run(aws, params)[0]
     assert len(created["services"]) == 12 and all(one["changed"] for one in created["services"].values())
     again, calls = run(aws, params)
     assert not again["changed"] and writes(calls) == []
@@ -241,7 +241,7 @@ def test_a_change_to_one_service_touches_that_one_only(aws, app):
 def test_one_image_set_the_other_kept_as_deployed(aws, app):
     shared, items = app
     params = dict(shared, services=items)
-    created, _ = run(aws, params)
+    created = run(aws, params)[0]
     ecs, cluster = aws("ecs"), shared["cluster"]
     # A deploy of both services, as CodeBuild does it: a revision with image v2, the service updated to it.
     deployed = {}
