@@ -115,6 +115,68 @@ def ecs_service_errors(where, service):
     return errors
 
 
+# flask_react.aws.ecs_app_service: the options an item of ``services`` may set (the top-level option
+# of the same name is every item's default), and those a service needs when state is present.
+SERVICE_OPTIONS = (
+    "name",
+    "container_name",
+    "container_port",
+    "image",
+    "set_image",
+    "cpu",
+    "memory",
+    "cpu_architecture",
+    "desired_count",
+    "environment",
+    "secrets",
+    "command",
+    "log_group",
+    "target_group_arn",
+)
+REQUIRED_PER_SERVICE = ("container_name", "container_port", "image", "log_group")
+REQUIRED_SHARED = ("execution_role_arn", "subnets", "security_groups")
+
+
+def service_params(params):
+    """(one flat parameter dict per service, in order; the errors, each naming the option and the rule).
+
+    ``params`` are ecs_app_service's: either ``name`` and the top-level options (one service), or
+    ``services``, whose items' options override the top-level ones (the shared settings and defaults).
+    Each dict has every top-level option, so a service is planned as the one-item form always was.
+    """
+    items = params.get("services")
+    one_item = items is None
+    shared = {key: value for key, value in params.items() if key != "services"}
+    merged, errors, seen = [], [], set()
+    for index, item in enumerate([{"name": params.get("name")}] if one_item else items):
+        where = "" if one_item else f"services[{index}]."
+        service = dict(shared, **{key: item[key] for key in SERVICE_OPTIONS if item.get(key) is not None})
+        merged.append(service)
+        if service["name"] in seen:
+            errors.append(f"{where}name: {service['name']} is named twice (one item per service)")
+        seen.add(service["name"])
+        if params.get("state", "present") == "present":
+            missing = [where + key for key in REQUIRED_PER_SERVICE if service.get(key) in (None, "")]
+            if missing:
+                errors.append(f"{', '.join(missing)} required when state is present")
+    if params.get("state", "present") == "present":
+        missing = [key for key in REQUIRED_SHARED if not params.get(key)]
+        if missing:
+            errors.append(f"{', '.join(missing)} required when state is present")
+    return merged, errors
+
+
+def common_prefix(names):
+    """The longest prefix every name starts with ('' for none or no names)."""
+    if not names:
+        return ""
+    first, last = min(names), max(names)
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    return first[:size]
+
+
 def image_of(task_definition, container_name):
     """The image the named container of a described task definition runs, or None."""
     for container in (task_definition or {}).get("containerDefinitions", []):
@@ -417,27 +479,37 @@ def remove_families(client, families, check_mode):
     return deregistered, deleted
 
 
-def remove_service(client, cluster, service, timeout, error_class, warn, sleep=time.sleep, clock=time.monotonic):
-    """Scale the described ``service`` to 0, delete it (retrying while its deployments are active)
-    and wait until it is INACTIVE, for ``timeout`` s in all."""
-    name = service["serviceName"]
-    if service.get("status") == "ACTIVE" and service.get("desiredCount", 0) > 0:
-        client.update_service(aws_retry=True, cluster=cluster, service=name, desiredCount=0)
-    if service.get("status") == "ACTIVE":
-        call_when_ready(
-            lambda: client.delete_service(aws_retry=True, cluster=cluster, service=name),
-            "delete_service",
-            error_class,
-            timeout,
-            warn,
-            sleep=sleep,
-            clock=clock,
-        )
+def remove_services(client, cluster, services, timeout, error_class, warn, sleep=time.sleep, clock=time.monotonic):
+    """Scale each described service to 0 and delete it (retrying while its deployments are active),
+    then wait until every one is INACTIVE: the services drain together, for ``timeout`` s in all."""
     deadline = clock() + timeout
-    while describe_services(client, cluster, [name]):
-        if clock() > deadline:
-            raise TimeoutError(f"ECS service {name} was not INACTIVE after {timeout} s")
-        sleep(5)
+    for service in services:
+        name = service["serviceName"]
+        if service.get("status") == "ACTIVE" and service.get("desiredCount", 0) > 0:
+            client.update_service(aws_retry=True, cluster=cluster, service=name, desiredCount=0)
+        if service.get("status") == "ACTIVE":
+            call_when_ready(
+                lambda name=name: client.delete_service(aws_retry=True, cluster=cluster, service=name),
+                "delete_service",
+                error_class,
+                max(0, deadline - clock()),
+                warn,
+                sleep=sleep,
+                clock=clock,
+            )
+    left = [service["serviceName"] for service in services]
+    while left:
+        left = [service["serviceName"] for service in describe_services(client, cluster, left)]
+        if left and clock() > deadline:
+            plural = "s" if len(left) > 1 else ""
+            raise TimeoutError(f"ECS service{plural} {', '.join(left)} not INACTIVE after {timeout} s")
+        if left:
+            sleep(5)
+
+
+def remove_service(client, cluster, service, timeout, error_class, warn, sleep=time.sleep, clock=time.monotonic):
+    """remove_services for one described ``service``."""
+    remove_services(client, cluster, [service], timeout, error_class, warn, sleep=sleep, clock=clock)
 
 
 def log_group_changes(current, retention_days, tags):

@@ -236,6 +236,15 @@ def ecs_service_plan(name, changed, created=False, registered=False):
     return planned
 
 
+def ecs_services_plan(per_service):
+    """flask_react.aws.ecs_app_service: each service's entries (its log group, the service, a new task
+    definition revision), grouped by type in the order first seen, services in their order (as the
+    plan reads a task looped once per service)."""
+    planned = [change for entries_of_one in per_service for change in entries_of_one]
+    kinds = list(dict.fromkeys(change["type"] for change in planned))
+    return [change for kind in kinds for change in planned if change["type"] == kind]
+
+
 # --- Stock modules: how each one's result (in check mode) says create / update / delete ------------
 # A rule gets the result and its table row (``state``, ``created``, ``name``); it returns the action,
 # or None. Never a message's text: a key the module returns only in one case, or the module's diff.

@@ -7,30 +7,37 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: ecs_app_service
-short_description: One Fargate service behind a target group, and the task definition it runs
+short_description: Fargate services behind their target groups, and the task definitions they run
 version_added: 0.2.0
 author: flask_react.aws developers (@flask-react)
 description:
-  - Ensures an ECS service on Fargate (awsvpc) with one container, its task definition family
+  - Ensures ECS services on Fargate (awsvpc), each with one container, its task definition family
     (named like the service), attached to one target group, with the deployment circuit breaker
     and rollback on and tags propagated from the service.
+  - One service is described by O(name) and the options beside it; several, in one module run, by
+    O(services), whose items take the per-service options and default to the top-level ones (the
+    cluster, the network, the roles, the logs' settings and the tags are shared). The reads are
+    batched - one C(DescribeServices) per 10 services, one C(DescribeTaskDefinition) per revision the
+    services run, one C(DescribeLogGroups) for every log group (by their common prefix).
   - B(Ansible never rolls back a deploy.) The image is the one the service runs now (CodeBuild
     deploys new ones); O(image) is used only when the service has no task definition yet, or when
-    O(set_image=true). Everything else in the task definition is the module's - a changed memory
-    registers a new revision and updates the service; an unchanged one registers nothing.
+    O(set_image=true) (O(services[].set_image) for one service). Everything else in the task definition
+    is the module's - a changed memory registers a new revision and updates the service; an unchanged
+    one registers nothing.
   - The task definition is compared with the one the service runs, on the fields the module sets
     only (AWS fills defaults it never sent), so a second run sends no write call.
   - When O(image) is an ECR image that does not exist yet (a new account before its first build)
     and the service has no tasks, the service is created or kept at 0 tasks and RV(waiting_for_image)
     is true; the next run after a build sets O(desired_count).
-  - O(state=absent) scales the service to 0, deletes it, waits until it is C(INACTIVE)
-    (bounded by O(wait_timeout)), then deregisters every active revision of the family and deletes
-    the deregistered ones (C(DeleteTaskDefinitions)).
-  - ECS's "not yet" answers are retried for up to O(wait_timeout) seconds, with a warning saying how
-    long - C(CreateService) and C(UpdateService) refused with "does not have an associated load
-    balancer" (the listener rule that forwards to the target group is still propagating) or "Unable
-    to assume the service linked role" (a new account), and C(DeleteService) refused with "The
-    service cannot be stopped while deployments are active" (as terraform-provider-aws does).
+  - O(state=absent) scales each service to 0, deletes it, waits until they are all C(INACTIVE)
+    (together, bounded by O(wait_timeout)), then deregisters every active revision of their families
+    and deletes the deregistered ones (C(DeleteTaskDefinitions)).
+  - ECS's "not yet" answers are retried for up to O(wait_timeout) seconds in all (every service's
+    calls share the budget), with a warning saying how long - C(CreateService) and C(UpdateService)
+    refused with "does not have an associated load balancer" (the listener rule that forwards to the
+    target group is still propagating) or "Unable to assume the service linked role" (a new account),
+    and C(DeleteService) refused with "The service cannot be stopped while deployments are active" (as
+    terraform-provider-aws does).
   - Why not M(community.aws.ecs_service) and M(community.aws.ecs_taskdefinition) - in community.aws
     10 the service module never compares the network configuration or the circuit breaker (a change
     there is never applied) and has no drain step on delete; the task definition module never compares
@@ -43,19 +50,76 @@ options:
     type: str
     required: true
   name:
-    description: Name of the service and of its task definition family.
+    description:
+      - Name of the service and of its task definition family (the one-item form). Exactly one of O(name)
+        and O(services) is given.
     type: str
-    required: true
+  services:
+    description:
+      - The services of one module run, each with its own task definition family. Options an item omits
+        take the top-level option of the same name (its default when that is omitted too).
+      - The top-level O(name) is not given then. With O(state=absent), only the items' names are read.
+    type: list
+    elements: dict
+    version_added: 0.4.0
+    suboptions:
+      name:
+        description: Name of the service and of its task definition family (unique among the items).
+        type: str
+        required: true
+      container_name:
+        description: As the top-level O(container_name).
+        type: str
+      container_port:
+        description: As the top-level O(container_port).
+        type: int
+      image:
+        description: As the top-level O(image).
+        type: str
+      set_image:
+        description: As the top-level O(set_image) (a deploy of this service's image only).
+        type: bool
+      cpu:
+        description: As the top-level O(cpu).
+        type: int
+      memory:
+        description: As the top-level O(memory).
+        type: int
+      cpu_architecture:
+        description: As the top-level O(cpu_architecture).
+        type: str
+        choices: [X86_64, ARM64]
+      desired_count:
+        description: As the top-level O(desired_count).
+        type: int
+      environment:
+        description: As the top-level O(environment).
+        type: dict
+      secrets:
+        description: As the top-level O(secrets).
+        type: dict
+      command:
+        description: As the top-level O(command).
+        type: list
+        elements: str
+      log_group:
+        description: As the top-level O(log_group).
+        type: str
+      target_group_arn:
+        description: As the top-level O(target_group_arn).
+        type: str
   state:
     description: V(present) creates or updates; V(absent) deletes the service and deregisters the family.
     type: str
     choices: [present, absent]
     default: present
   container_name:
-    description: Name of the one container (the target group forwards to it). Required when O(state=present).
+    description:
+      - Name of the one container (the target group forwards to it). Required for each service when
+        O(state=present).
     type: str
   container_port:
-    description: The container's port. Required when O(state=present).
+    description: The container's port. Required for each service when O(state=present).
     type: int
   image:
     description: Image for a service that runs none yet, or for every run with O(set_image=true).
@@ -103,7 +167,8 @@ options:
     description:
       - When given, the module ensures O(log_group) too (ECS needs it before a task starts), kept this many
         days, with O(tags) added to it (never removed), planned as an C(AWS::Logs::LogGroup) entry. One module
-        run per service instead of one more per log group (M(amazon.aws.cloudwatchlogs_log_group)).
+        run for the services and their log groups instead of one more per log group
+        (M(amazon.aws.cloudwatchlogs_log_group)).
       - Omitted, the log group is left alone.
     type: int
   log_stream_prefix:
@@ -148,7 +213,8 @@ options:
     type: dict
   wait_timeout:
     description:
-      - Seconds to wait for a deleted service to become C(INACTIVE), and to retry ECS's "not yet" answers.
+      - Seconds to wait for the deleted services to become C(INACTIVE), and to retry ECS's "not yet" answers,
+        for all the services of the run together.
     type: int
     default: 600
 extends_documentation_fragment:
@@ -175,6 +241,31 @@ EXAMPLES = r"""
     security_groups: [sg-0123456789abcdef0]
     assign_public_ip: true
 
+- name: Run both services of the app in one module run, sharing the network, roles, logs and tags
+  flask_react.aws.ecs_app_service:
+    cluster: flask-react-cluster
+    services:
+      - name: flask-react-client
+        container_name: client
+        container_port: 80
+        image: 123456789012.dkr.ecr.us-west-1.amazonaws.com/test-driven-client:prod
+        log_group: /ecs/flask-react-client
+        target_group_arn: "{{ client_target_group_arn }}"
+      - name: flask-react-users
+        container_name: users
+        container_port: 5000
+        image: 123456789012.dkr.ecr.us-west-1.amazonaws.com/test-driven-users:prod
+        memory: 1024
+        log_group: /ecs/flask-react-users
+        target_group_arn: "{{ users_target_group_arn }}"
+    log_retention_days: 30
+    execution_role_arn: arn:aws:iam::123456789012:role/flask-react-ecs-execution
+    subnets: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]
+    security_groups: [sg-0123456789abcdef0]
+    assign_public_ip: true
+    tags: {app: flask-react}
+  register: app_services
+
 - name: Remove it, and every revision of its family
   flask_react.aws.ecs_app_service:
     cluster: flask-react-cluster
@@ -183,38 +274,111 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-service:
-  description: The service as DescribeServices returns it (keys snake_case); empty when absent or not created yet.
+cluster:
+  description: The cluster's name.
+  returned: always
+  type: str
+  sample: flask-react-cluster
+services:
+  description:
+    - Per service (by name, in the order given), what the run left; with O(state=absent), what it removed.
   returned: always
   type: dict
+  sample:
+    flask-react-users:
+      name: flask-react-users
+      log_group: /ecs/flask-react-users
+      task_definition_arn: arn:aws:ecs:us-west-1:123456789012:task-definition/flask-react-users:3
+      image: 123456789012.dkr.ecr.us-west-1.amazonaws.com/test-driven-users:prod
+      waiting_for_image: false
+      registered: false
+      changed: false
+      service: {service_name: flask-react-users, desired_count: 1}
+  contains:
+    name:
+      description: The service's name (and its task definition family).
+      type: str
+    log_group:
+      description: The service's log group.
+      type: str
+      returned: when state is present
+    changed:
+      description: Whether the run changed the service, its task definition or its log group (or would).
+      type: bool
+    service:
+      description:
+        - The service as DescribeServices returns it (keys snake_case); empty when absent or not created yet.
+      type: dict
+      returned: when state is present
+    task_definition_arn:
+      description: The task definition the service runs (or would run in check mode, C(<family>:(new revision))).
+      type: str
+      returned: when state is present
+    image:
+      description: The image the service runs.
+      type: str
+      returned: when state is present
+    waiting_for_image:
+      description: True when the service is kept at 0 tasks because its ECR image does not exist yet.
+      type: bool
+      returned: when state is present
+    registered:
+      description: True when a new task definition revision was registered (or would be in check mode).
+      type: bool
+      returned: when state is present
+    deregistered:
+      description: The family's revisions deregistered.
+      type: list
+      elements: str
+      returned: when state is absent
+    deleted:
+      description: The family's revisions deleted.
+      type: list
+      elements: str
+      returned: when state is absent
+plan:
+  description:
+    - What the run changed (or would change in check mode), as plan entries (type, name, action) - every
+      service's log group, service and new task definition revision, grouped by type.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{type: AWS::ECS::Service, name: flask-react-users, action: update}]
+service:
+  description: The service as DescribeServices returns it (keys snake_case); empty when absent or not created yet.
+  returned: when O(name) is given
+  type: dict
 task_definition_arn:
-  description: The task definition the service runs (or would run in check mode, C(<family>:<new revision>)).
-  returned: when state is present
+  description: The task definition the service runs (or would run in check mode, C(<family>:(new revision))).
+  returned: when O(name) is given and state is present
   type: str
   sample: arn:aws:ecs:us-west-1:123456789012:task-definition/flask-react-users:3
 image:
   description: The image the service runs.
-  returned: when state is present
+  returned: when O(name) is given and state is present
   type: str
 waiting_for_image:
   description: True when the service is kept at 0 tasks because its ECR image does not exist yet.
-  returned: when state is present
+  returned: when O(name) is given and state is present
   type: bool
 registered:
   description: True when a new task definition revision was registered (or would be in check mode).
-  returned: when state is present
+  returned: when O(name) is given and state is present
   type: bool
 deregistered:
-  description: Task definition revisions deregistered.
+  description: Task definition revisions deregistered (every service's).
   returned: when state is absent
   type: list
   elements: str
 deleted:
-  description: Task definition revisions deleted (every revision of the family, once deregistered).
+  description: Task definition revisions deleted (every revision of the families, once deregistered).
   returned: when state is absent
   type: list
   elements: str
 """
+
+
+import time
 
 try:
     import botocore
@@ -227,72 +391,168 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
     call_when_ready,
     choose_image,
+    common_prefix,
+    describe_services,
     ecr_image_reference,
     log_group_changes,
     owned_task_definition,
     remove_families,
-    remove_service,
+    remove_services,
     service_changes,
+    service_params,
     service_settings,
     tag_changes,
     task_definition_request,
 )
-from ansible_collections.flask_react.aws.plugins.module_utils.plan import ecs_service_plan, entry, single_plan
+from ansible_collections.flask_react.aws.plugins.module_utils.plan import (
+    ecs_service_plan,
+    ecs_services_plan,
+    entry,
+    single_plan,
+)
+
+# --- Reads, batched: every service's in a few calls ------------------------------------------------
 
 
-def describe_service(client, cluster, name):
-    """The service unless missing or INACTIVE (deleted services linger as INACTIVE for a while)."""
+def read_services(client, cluster, names):
+    """The named services that are not INACTIVE, by name (DescribeServices, 10 a call); {} without a cluster."""
     try:
-        found = client.describe_services(aws_retry=True, cluster=cluster, services=[name], include=["TAGS"])
+        return {service["serviceName"]: service for service in describe_services(client, cluster, names)}
     except client.exceptions.ClusterNotFoundException:
-        return None
-    services = [s for s in found.get("services", []) if s.get("status") != "INACTIVE"]
-    return services[0] if services else None
+        return {}
 
 
-def describe_task_definition(client, arn):
-    return client.describe_task_definition(aws_retry=True, taskDefinition=arn)["taskDefinition"]
+def read_task_definitions(client, services):
+    """The task definitions the described services run, by ARN: one call per distinct revision."""
+    arns = sorted({service["taskDefinition"] for service in services if service.get("taskDefinition")})
+    return {arn: client.describe_task_definition(aws_retry=True, taskDefinition=arn)["taskDefinition"] for arn in arns}
 
 
-def image_exists(module, image):
-    reference = ecr_image_reference(image)
-    if reference is None:
-        return True  # another registry: ECS will tell
-    registry, repository, image_id = reference
+@AWSRetry.jittered_backoff()
+def _log_groups_named_like(logs, prefix):
+    return logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=prefix).build_full_result()
+
+
+def read_log_groups(logs, names, with_tags):
+    """The named log groups that exist, by name, each with its ``tags`` when ``with_tags``: one
+    DescribeLogGroups by the names' common prefix (one per name when they share no more than a ``/``:
+    not every group of the account), then ListTagsLogGroup per group (CloudWatch Logs has no batched
+    read of tags)."""
+    prefix = common_prefix(names)
+    found = []
+    for each in [prefix] if len(prefix) > 1 else names:
+        found += _log_groups_named_like(logs, each).get("logGroups", [])
+    groups = {group["logGroupName"]: group for group in found if group["logGroupName"] in names}
+    for name, group in groups.items():
+        tags = logs.list_tags_log_group(aws_retry=True, logGroupName=name).get("tags", {}) if with_tags else {}
+        groups[name] = dict(group, tags=tags)
+    return groups
+
+
+def missing_images(module, images):
+    """The ECR images among ``images`` that do not exist yet (another registry's: ECS will tell)."""
+    references = {image: ecr_image_reference(image) for image in images}
+    references = {image: reference for image, reference in references.items() if reference is not None}
+    if not references:
+        return set()
     ecr = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        ecr.describe_images(aws_retry=True, registryId=registry, repositoryName=repository, imageIds=[image_id])
-    except (ecr.exceptions.ImageNotFoundException, ecr.exceptions.RepositoryNotFoundException):
-        return False
-    return True
+    missing = set()
+    for image, (registry, repository, image_id) in references.items():
+        try:
+            ecr.describe_images(aws_retry=True, registryId=registry, repositoryName=repository, imageIds=[image_id])
+        except (ecr.exceptions.ImageNotFoundException, ecr.exceptions.RepositoryNotFoundException):
+            missing.add(image)
+    return missing
 
 
-def ensure_log_group(module):
-    """The service's log group with its retention and tags (O(log_retention_days) given); returns the
-    plan action (create, update) or None, and the diff's before and after of what changes."""
-    name, days = module.params["log_group"], module.params["log_retention_days"]
+# --- Writes ------------------------------------------------------------------------------------------
+
+
+def ensure_log_groups(module, services):
+    """Each service's log group with its retention and tags (O(log_retention_days) given): per group,
+    its plan action (create, update) or None and the diff's before and after of what changes."""
+    names = list(dict.fromkeys(service["log_group"] for service in services))
+    days, wanted_tags = module.params["log_retention_days"], module.params["tags"]
     logs = module.client("logs", retry_decorator=AWSRetry.jittered_backoff())
-    found = [
-        group
-        for group in logs.describe_log_groups(aws_retry=True, logGroupNamePrefix=name).get("logGroups", [])
-        if group["logGroupName"] == name
-    ]
-    current = None
-    if found:
-        current = dict(found[0], tags=logs.list_tags_log_group(aws_retry=True, logGroupName=name).get("tags", {}))
-    action, retention, tags = log_group_changes(current, days, module.params["tags"])
-    before = {} if current is None else {"retention_in_days": current.get("retentionInDays"), "tags": current["tags"]}
-    after = dict(before, **({"retention_in_days": retention} if retention else {}))
-    if tags:
-        after["tags"] = dict(before.get("tags") or {}, **tags)
-    if action and not module.check_mode:
+    current = read_log_groups(logs, names, with_tags=bool(wanted_tags))
+    changes = {}
+    for name in names:
+        group = current.get(name)
+        action, retention, tags = log_group_changes(group, days, wanted_tags)
+        before = {} if group is None else {"retention_in_days": group.get("retentionInDays"), "tags": group["tags"]}
+        after = dict(before, **({"retention_in_days": retention} if retention else {}))
+        if tags:
+            after["tags"] = dict(before.get("tags") or {}, **tags)
+        changes[name] = (action, (before, after) if action else ({}, {}))
+        if not action or module.check_mode:
+            continue
         if action == "create":
             logs.create_log_group(aws_retry=True, logGroupName=name, **({"tags": tags} if tags else {}))
         elif tags:
             logs.tag_log_group(aws_retry=True, logGroupName=name, tags=tags)
         if retention:
             logs.put_retention_policy(aws_retry=True, logGroupName=name, retentionInDays=retention)
-    return action, (before, after) if action else ({}, {})
+    return changes
+
+
+def planned_service(module, params, service, current_td):
+    """What one service needs, before any write: its image, task definition request, and whether a
+    revision is to be registered."""
+    image = choose_image(params["image"], params["set_image"], current_td, params["container_name"])
+    request = task_definition_request(params, image, module.region)
+    return dict(
+        params=params,
+        service=service,
+        current=service,
+        created=service is None,
+        current_td=current_td,
+        image=image,
+        request=request,
+        registered=owned_task_definition(request) != owned_task_definition(current_td),
+    )
+
+
+def ensure_service(module, client, planned, waiting, deadline):
+    """Register the service's revision if it differs, then create or update the service and its tags;
+    returns ``planned`` with the task definition ARN, the changes to the service and ``changed``."""
+    params, service, cluster, name = (
+        planned["params"],
+        planned["service"],
+        module.params["cluster"],
+        planned["params"]["name"],
+    )
+    tags = [{"key": key, "value": str(value)} for key, value in sorted((module.params["tags"] or {}).items())]
+    if planned["registered"] and not module.check_mode:
+        request = _drop_none(dict(planned["request"], tags=tags or None))
+        td_arn = client.register_task_definition(aws_retry=True, **request)["taskDefinition"]["taskDefinitionArn"]
+    elif planned["registered"]:
+        td_arn = f"{name}:(new revision)"
+    else:
+        td_arn = service["taskDefinition"]
+    desired = service_settings(params, td_arn, 0 if waiting else params["desired_count"])
+    if service is None:
+        changes, changed = desired, True
+        if not module.check_mode:
+            request = _drop_none(dict(desired, tags=tags or None, loadBalancers=desired["loadBalancers"] or None))
+            service = when_ready(
+                module,
+                "create_service",
+                lambda: client.create_service(
+                    aws_retry=True, cluster=cluster, serviceName=name, launchType="FARGATE", **request
+                ),
+                deadline,
+            )["service"]
+    else:
+        changes = service_changes(desired, service)
+        if changes and not module.check_mode:
+            when_ready(
+                module,
+                "update_service",
+                lambda: client.update_service(aws_retry=True, cluster=cluster, service=name, **changes),
+                deadline,
+            )
+        changed = ensure_tags(module, client, service) or planned["registered"] or bool(changes)
+    return dict(planned, service=service, task_definition_arn=td_arn, waiting=waiting, changes=changes, changed=changed)
 
 
 def ensure_tags(module, client, service):
@@ -302,116 +562,150 @@ def ensure_tags(module, client, service):
     return bool(to_set)
 
 
-def present(module, client):
-    params, cluster, name = module.params, module.params["cluster"], module.params["name"]
-    log_group_action, log_group_diff = ensure_log_group(module) if params["log_retention_days"] else (None, ({}, {}))
-    service = describe_service(client, cluster, name)
-    current_td = describe_task_definition(client, service["taskDefinition"]) if service else None
-    image = choose_image(params["image"], params["set_image"], current_td, params["container_name"])
-    request = task_definition_request(params, image, module.region)
-    registered = owned_task_definition(request) != owned_task_definition(current_td)
-    if registered and not module.check_mode:
-        tags = [{"key": k, "value": str(v)} for k, v in sorted((params["tags"] or {}).items())]
-        td_arn = client.register_task_definition(aws_retry=True, **_drop_none(dict(request, tags=tags or None)))[
-            "taskDefinition"
-        ]["taskDefinitionArn"]
-    elif registered:
-        td_arn = f"{name}:(new revision)"
-    else:
-        td_arn = service["taskDefinition"]
-
-    running = service["desiredCount"] if service else 0
-    waiting = running == 0 and params["desired_count"] > 0 and not image_exists(module, image)
-    desired = service_settings(params, td_arn, 0 if waiting else params["desired_count"])
-    changed = registered
-    created = service is None
-    if service is None:
-        changed = True
-        if not module.check_mode:
-            tags = [{"key": k, "value": str(v)} for k, v in sorted((params["tags"] or {}).items())]
-            request = _drop_none(dict(desired, tags=tags or None, loadBalancers=desired["loadBalancers"] or None))
-            service = when_ready(
-                module,
-                "create_service",
-                lambda: client.create_service(
-                    aws_retry=True, cluster=cluster, serviceName=name, launchType="FARGATE", **request
-                ),
-            )["service"]
-        changes = desired
-    else:
-        changes = service_changes(desired, service)
-        if changes and not module.check_mode:
-            when_ready(
-                module,
-                "update_service",
-                lambda: client.update_service(aws_retry=True, cluster=cluster, service=name, **changes),
-            )
-        changed = ensure_tags(module, client, service) or changed or bool(changes)
-        if changed and not module.check_mode:
-            service = describe_service(client, cluster, name)
-    planned = ecs_service_plan(name, changed, created=created, registered=bool(registered))
-    if log_group_action:
-        planned.insert(0, entry("AWS::Logs::LogGroup", params["log_group"], log_group_action))
-    result = dict(
-        changed=changed or bool(log_group_action),
-        service=camel_dict_to_snake_dict(service or {}, ignore_list=["tags"]),
-        task_definition_arn=td_arn,
-        image=image,
-        waiting_for_image=waiting,
-        registered=registered,
-        plan=planned,
-    )
-    if module._diff:
-        result["diff"] = dict(
-            before=dict(
-                task_definition=owned_task_definition(current_td),
-                service={k: _plain(service, k) for k in changes} if current_td else {},
-            ),
-            after=dict(task_definition=owned_task_definition(request), service=changes),
-        )
-        if log_group_action:
-            result["diff"]["before"]["log_group"], result["diff"]["after"]["log_group"] = log_group_diff
-    return result
-
-
-def when_ready(module, operation, call):
-    """``call()``, retried while ECS answers that it is not ready yet (module_utils.ecs.NOT_YET)."""
-    return call_when_ready(call, operation, botocore.exceptions.ClientError, module.params["wait_timeout"], module.warn)
-
-
-def _plain(service, key):
-    return (service or {}).get(key)
+def when_ready(module, operation, call, deadline):
+    """``call()``, retried while ECS answers that it is not ready yet (module_utils.ecs.NOT_YET), until
+    the run's ``deadline`` (every service's retries share O(wait_timeout))."""
+    budget = max(0, deadline - time.monotonic())
+    return call_when_ready(call, operation, botocore.exceptions.ClientError, budget, module.warn)
 
 
 def _drop_none(mapping):
     return {key: value for key, value in mapping.items() if value is not None}
 
 
+# --- The two states ----------------------------------------------------------------------------------
+
+
+def present(module, client):
+    services, cluster = service_params(module.params)[0], module.params["cluster"]
+    log_groups = ensure_log_groups(module, services) if module.params["log_retention_days"] else {}
+    current = read_services(client, cluster, [params["name"] for params in services])
+    definitions = read_task_definitions(client, current.values())
+    plans = []
+    for params in services:
+        service = current.get(params["name"])
+        plans.append(planned_service(module, params, service, definitions.get((service or {}).get("taskDefinition"))))
+    # A service with no task yet whose ECR image does not exist (a new account before its first build)
+    # is made or kept at 0 tasks: only those services' images are looked up.
+    first_run = [
+        one for one in plans if not (one["service"] or {}).get("desiredCount") and one["params"]["desired_count"]
+    ]
+    missing = missing_images(module, sorted({one["image"] for one in first_run}))
+    waiting = {one["params"]["name"] for one in first_run if one["image"] in missing}
+    deadline = time.monotonic() + module.params["wait_timeout"]
+    done = [ensure_service(module, client, one, one["params"]["name"] in waiting, deadline) for one in plans]
+    changed_names = [one["params"]["name"] for one in done if one["changed"]]
+    if changed_names and not module.check_mode:
+        # What the writes left, in one read (DescribeServices, 10 a call).
+        described = read_services(client, cluster, changed_names)
+        done = [dict(one, service=described.get(one["params"]["name"], one["service"])) for one in done]
+    return services_result(module, done, log_groups)
+
+
+def services_result(module, done, log_groups):
+    """The module's result: per service, the plan of all, the diff per service; in the one-item form,
+    the one service's keys at the top as well."""
+    per_service, planned_each, before, after = {}, [], {}, {}
+    for one in done:
+        name, log_group = one["params"]["name"], one["params"]["log_group"]
+        log_action, (log_before, log_after) = log_groups.get(log_group, (None, ({}, {})))
+        planned = ecs_service_plan(name, one["changed"], created=one["created"], registered=bool(one["registered"]))
+        if log_action:
+            planned.insert(0, entry("AWS::Logs::LogGroup", log_group, log_action))
+        planned_each.append(planned)
+        per_service[name] = dict(
+            name=name,
+            log_group=log_group,
+            changed=one["changed"] or bool(log_action),
+            service=camel_dict_to_snake_dict(one["service"] or {}, ignore_list=["tags"]),
+            task_definition_arn=one["task_definition_arn"],
+            image=one["image"],
+            waiting_for_image=one["waiting"],
+            registered=one["registered"],
+        )
+        before[name] = dict(
+            task_definition=owned_task_definition(one["current_td"]),
+            service={key: (one["current"] or {}).get(key) for key in one["changes"]} if one["current_td"] else {},
+        )
+        after[name] = dict(task_definition=owned_task_definition(one["request"]), service=one["changes"])
+        if log_action:
+            before[name]["log_group"], after[name]["log_group"] = log_before, log_after
+    result = dict(
+        changed=any(one["changed"] for one in per_service.values()),
+        cluster=module.params["cluster"],
+        services=per_service,
+        plan=ecs_services_plan(planned_each),
+    )
+    if module._diff:
+        result["diff"] = dict(before=before, after=after)
+    if module.params.get("services") is None:
+        one = next(iter(per_service.values()))
+        result.update(
+            {key: one[key] for key in ("service", "task_definition_arn", "image", "waiting_for_image", "registered")}
+        )
+    return result
+
+
 def absent(module, client):
-    cluster, name = module.params["cluster"], module.params["name"]
-    service = describe_service(client, cluster, name)
-    changed = service is not None
-    if service and not module.check_mode:
+    cluster = module.params["cluster"]
+    names = [params["name"] for params in service_params(module.params)[0]]
+    current = read_services(client, cluster, names)
+    if current and not module.check_mode:
         try:
-            remove_service(
-                client, cluster, service, module.params["wait_timeout"], botocore.exceptions.ClientError, module.warn
+            remove_services(
+                client,
+                cluster,
+                [current[name] for name in names if name in current],
+                module.params["wait_timeout"],
+                botocore.exceptions.ClientError,
+                module.warn,
             )
         except TimeoutError as error:
             module.fail_json(msg=str(error))
-    deregistered, deleted = remove_families(client, [name], module.check_mode)
-    return dict(
-        changed=changed or bool(deleted),
-        service={},
+    per_service, planned_each, deregistered, deleted = {}, [], [], []
+    for name in names:
+        gone, removed = remove_families(client, [name], module.check_mode)
+        deregistered += gone
+        deleted += removed
+        per_service[name] = dict(
+            name=name, changed=name in current or bool(removed), deregistered=gone, deleted=removed
+        )
+        planned_each.append(single_plan("AWS::ECS::Service", name, name in current, deleted=True))
+    result = dict(
+        changed=any(one["changed"] for one in per_service.values()),
+        cluster=cluster,
+        services=per_service,
         deregistered=deregistered,
         deleted=deleted,
-        plan=single_plan("AWS::ECS::Service", name, changed, deleted=True),
+        plan=ecs_services_plan(planned_each),
     )
+    if module.params.get("services") is None:
+        result["service"] = {}
+    return result
 
 
-def main():
-    argument_spec = dict(
-        cluster=dict(type="str", required=True),
+def argument_spec():
+    """The module's options (without the AWS connection's, which AnsibleAWSModule adds)."""
+    service_options = dict(
         name=dict(type="str", required=True),
+        container_name=dict(type="str"),
+        container_port=dict(type="int"),
+        image=dict(type="str"),
+        set_image=dict(type="bool"),
+        cpu=dict(type="int"),
+        memory=dict(type="int"),
+        cpu_architecture=dict(type="str", choices=["X86_64", "ARM64"]),
+        desired_count=dict(type="int"),
+        environment=dict(type="dict"),
+        secrets=dict(type="dict", no_log=False),
+        command=dict(type="list", elements="str"),
+        log_group=dict(type="str"),
+        target_group_arn=dict(type="str"),
+    )
+    return dict(
+        cluster=dict(type="str", required=True),
+        name=dict(type="str"),
+        services=dict(type="list", elements="dict", options=service_options),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         container_name=dict(type="str"),
         container_port=dict(type="int"),
@@ -439,30 +733,24 @@ def main():
         tags=dict(type="dict"),
         wait_timeout=dict(type="int", default=600),
     )
+
+
+def main():
     module = AnsibleAWSModule(
-        argument_spec=argument_spec,
+        argument_spec=argument_spec(),
         supports_check_mode=True,
-        required_if=[
-            (
-                "state",
-                "present",
-                [
-                    "container_name",
-                    "container_port",
-                    "image",
-                    "log_group",
-                    "execution_role_arn",
-                    "subnets",
-                    "security_groups",
-                ],
-            )
-        ],
+        mutually_exclusive=[("name", "services")],
+        required_one_of=[("name", "services")],
     )
+    errors = service_params(module.params)[1]
+    if errors:
+        module.fail_json(msg="; ".join(errors))
     client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff(retries=10))
     try:
         result = present(module, client) if module.params["state"] == "present" else absent(module, client)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-        module.fail_json_aws(error, msg=f"Failed to manage ECS service {module.params['name']}")
+        names = [params["name"] for params in service_params(module.params)[0]]
+        module.fail_json_aws(error, msg=f"Failed to manage ECS service {', '.join(names)}")
     module.exit_json(**result)
 
 
