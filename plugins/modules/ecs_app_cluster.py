@@ -157,8 +157,10 @@ from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
     family_of,
     is_owned,
     remove_families,
-    remove_service,
     tag_changes,
+)
+from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
+    remove_services as drain_and_delete,
 )
 from ansible_collections.flask_react.aws.plugins.module_utils.plan import ecs_cluster_plan, entry
 
@@ -262,21 +264,17 @@ def remove_log_groups(module, removed):
 
 
 def remove_services(module, client, cluster, services):
-    """Remove each described service and its families' revisions; what was (or would be) removed."""
+    """Remove the described services (drained together) and their families' revisions; what was (or would
+    be) removed."""
+    if services and not module.check_mode:
+        try:
+            drain_and_delete(
+                client, cluster, services, module.params["wait_timeout"], botocore.exceptions.ClientError, module.warn
+            )
+        except TimeoutError as error:
+            module.fail_json(msg=str(error))
     removed = []
     for service in services:
-        if not module.check_mode:
-            try:
-                remove_service(
-                    client,
-                    cluster,
-                    service,
-                    module.params["wait_timeout"],
-                    botocore.exceptions.ClientError,
-                    module.warn,
-                )
-            except TimeoutError as error:
-                module.fail_json(msg=str(error))
         families = sorted({service["serviceName"], family_of(service.get("taskDefinition") or service["serviceName"])})
         deregistered, _deleted = remove_families(client, families, module.check_mode)
         removed.append(dict(name=service["serviceName"], families=families, deregistered=deregistered))
