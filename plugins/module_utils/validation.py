@@ -237,7 +237,7 @@ def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
         )
     if not isinstance(app_services, list) or not app_services:
         return errors + ["app_services: must be a non-empty list of services"]
-    names = [service.get("name") for service in app_services if isinstance(service, dict)]
+    names = _service_names(app_services)
     seen_paths = {}
     for index, service in enumerate(app_services):
         where = service_where(index, service, app_services)
