@@ -83,11 +83,17 @@ lint: venv docs-check ## ruff, yamllint, ansible-lint, the README tables against
 # its own (outside this git checkout: antsibull-docs copies a collection inside a git work tree
 # by `git ls-files`, and finds nothing of an ignored folder), with copies of the amazon.aws and
 # community.aws the venv's `ansible` package carries (antsibull-docs copies the dependencies too).
+# Only that folder is searched (ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false): antsibull-docs copies
+# each dependency from the first place `ansible-galaxy collection list` gives (sorted by path), and
+# where the checkout's path sorts before TMPDIR's (a clone in /check or /home) that was the venv's
+# own amazon.aws, inside the clone's git work tree and ignored there: its empty copy hid the real
+# one, and every module's amazon.aws doc fragments were unknown (#22).
 collection-check: venv ## Build and install the tarball; ansible-builder introspect and antsibull-docs lint it
 	@set -euo pipefail; \
 	  work=$$(mktemp -d "$${TMPDIR:-/tmp}/flask_react-collection.XXXXXX"); trap 'rm -rf "$$work"' EXIT; \
 	  printf '[defaults]\n' > "$$work/ansible.cfg"; \
-	  export ANSIBLE_CONFIG="$$work/ansible.cfg" ANSIBLE_COLLECTIONS_PATH="$$work/collections"; \
+	  export ANSIBLE_CONFIG="$$work/ansible.cfg" ANSIBLE_COLLECTIONS_PATH="$$work/collections" \
+	    ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false; \
 	  echo "ansible-galaxy collection build, then install into $$work/collections"; \
 	  ansible-galaxy collection build --output-path "$$work" . > "$$work/build.log" 2>&1 || { cat "$$work/build.log"; exit 1; }; \
 	  ansible-galaxy collection install --no-deps -p "$$work/collections" "$$work"/flask_react-aws-*.tar.gz \
@@ -102,11 +108,9 @@ collection-check: venv ## Build and install the tarball; ansible-builder introsp
 	  mkdir -p "$$work/collections/ansible_collections/amazon" "$$work/collections/ansible_collections/community"; \
 	  cp -r "$$bundled/amazon/aws" "$$work/collections/ansible_collections/amazon/"; \
 	  cp -r "$$bundled/community/aws" "$$work/collections/ansible_collections/community/"; \
-	  echo "antsibull-docs lint-collection-docs --plugin-docs (advisory: on a fresh clone it does not find"; \
-	  echo "amazon.aws's doc fragments it copied, while the same tarball lints clean in a used checkout; #22)"; \
+	  echo "antsibull-docs lint-collection-docs --plugin-docs"; \
 	  antsibull-docs lint-collection-docs --plugin-docs "$$work/collections/ansible_collections/flask_react/aws" \
-	    | sed "s|$$work/collections/ansible_collections/flask_react/aws/||" \
-	    || echo "antsibull-docs found the problems above (advisory, see #22)"
+	    | sed "s|$$work/collections/ansible_collections/flask_react/aws/||"
 
 docs: venv ## Write the variables tables of README.md and roles/*/README.md from the roles' meta/argument_specs.yml
 	$(BIN)/python tools/docs.py

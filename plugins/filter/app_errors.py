@@ -14,6 +14,8 @@ description:
     patterns they become.
   - Returns one message per broken rule, each naming the variable, so a play can fail
     once, before any AWS call, with everything the user has to fix.
+  - A service is named by its name, C(app_services[users].port); by its position from 0,
+    C(app_services[1].name), only when its name is missing, invalid or used twice.
   - Rules - names are lowercase letters, digits and single hyphens; service names are
     unique; C(<app_name>-<service>-tg) fits ELB's 32 characters; ports are 1 to 65535;
     health check paths start with C(/); path patterns start with C(/), are at most 128
@@ -61,7 +63,15 @@ EXAMPLES = r"""
     msg: >-
       {{ [{'name': 'api', 'port': 80, 'default': true}, {'name': 'api', 'port': 5000}]
          | flask_react.aws.app_errors(app_name='demo', aws_region='us-west-1', ecr_repository_prefix='demo') }}
-  # => ["app_services[1].name: 'api' is used by more than one service; names must be unique"]
+  # => ["app_services[0].name: 'api' is used by more than one service; names must be unique",
+  #     "app_services[1].name: 'api' is used by more than one service; names must be unique"]
+
+- name: A port out of range, the service named by its name
+  ansible.builtin.debug:
+    msg: >-
+      {{ [{'name': 'client', 'port': 80, 'default': true}, {'name': 'users', 'port': 70000, 'paths': ['/users*']}]
+         | flask_react.aws.app_errors(app_name='demo', aws_region='us-west-1', ecr_repository_prefix='demo') }}
+  # => ["app_services[users].port: port 70000 must be a whole number from 1 to 65535"]
 """
 
 RETURN = r"""
@@ -72,6 +82,7 @@ _value:
 """
 
 from ansible_collections.flask_react.aws.plugins.module_utils.validation import app_errors as _app_errors
+from ansible_collections.flask_react.aws.plugins.module_utils.validation import service_where
 
 
 def unrouted_service_errors(app_services):
@@ -85,7 +96,7 @@ def unrouted_service_errors(app_services):
         if not isinstance(service, dict) or service.get("default") or service.get("paths"):
             continue
         errors.append(
-            f"app_services[{index}].paths: service {service.get('name')!r} is not the default and has no paths; "
+            f"{service_where(index, service, app_services)}.paths: not the default service and has no paths; "
             "while ecs_enabled is true every non-default service needs paths (ECS runs a service only behind a "
             "target group a listener rule forwards to)"
         )

@@ -201,6 +201,18 @@ def _service_names(app_services):
     return [service.get("name") for service in app_services or [] if isinstance(service, dict)]
 
 
+def service_where(index, service, app_services):
+    """How a message names the ``index``-th of ``app_services``: by its name, ``app_services[users]``.
+
+    A valid service name starts with a letter, so it never reads as a position. A name that is
+    missing, invalid or used twice cannot tell the service apart; its position does, ``app_services[1]``.
+    """
+    name = service.get("name") if isinstance(service, dict) else None
+    if isinstance(name, str) and NAME.match(name) and _service_names(app_services).count(name) == 1:
+        return f"app_services[{name}]"
+    return f"app_services[{index}]"
+
+
 def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
     """Every rule the shared app description breaks, as messages naming the variable."""
     errors = []
@@ -225,15 +237,17 @@ def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
         )
     if not isinstance(app_services, list) or not app_services:
         return errors + ["app_services: must be a non-empty list of services"]
-    names = [service.get("name") for service in app_services if isinstance(service, dict)]
+    names = _service_names(app_services)
     seen_paths = {}
     for index, service in enumerate(app_services):
-        where = f"app_services[{index}]"
+        where = service_where(index, service, app_services)
         if not isinstance(service, dict):
             errors.append(f"{where}: must be a mapping with name, port, health_check_path")
             continue
         name = service.get("name")
-        if not isinstance(name, str) or not NAME.match(name):
+        if name is None:
+            errors.append(f"{where}.name: missing; every service needs a name (lowercase letters, digits, hyphens)")
+        elif not isinstance(name, str) or not NAME.match(name):
             errors.append(f"{where}.name: {name!r} must be lowercase letters, digits and single hyphens")
         elif names.count(name) > 1:
             errors.append(f"{where}.name: {name!r} is used by more than one service; names must be unique")

@@ -18,8 +18,7 @@ description:
   - Why not M(amazon.aws.iam_role) and M(amazon.aws.iam_policy) - one role or one policy per module run
     (a role with two inline policies took three runs), and in check mode M(amazon.aws.iam_policy) fails for
     a role that does not exist yet. Here, in check mode, a role still to be made is planned as a create
-    and each of its inline policies as a create too. M(flask_react.aws.iam_inline_policies) stays for
-    inline policies alone; this module is it plus the roles.
+    and each of its inline policies as a create too.
   - A new role is returned as soon as IAM made it. IAM takes seconds to let a service assume a new
     role; the module that hands the role to the service waits for that (M(flask_react.aws.codebuild_project)
     retries for O(flask_react.aws.codebuild_project#module:iam_propagation_timeout) seconds,

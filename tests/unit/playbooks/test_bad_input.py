@@ -57,15 +57,15 @@ TABLE = [
     ({"app_services": services(1, default=True)}, "exactly one service must have 'default: true'"),
     (
         {"app_services": services(1, port=70000)},
-        "app_services[1].port: port 70000 must be a whole number from 1 to 65535",
+        "app_services[users].port: port 70000 must be a whole number from 1 to 65535",
     ),
     (
         {"app_services": services(1, health_check_path="ping")},
-        "app_services[1].health_check_path: 'ping' must start with '/'",
+        "app_services[users].health_check_path: 'ping' must start with '/'",
     ),
     (
         {"app_services": services(1, paths=["users*"])},
-        "app_services[1].paths[0]: path pattern 'users*' must start with '/'",
+        "app_services[users].paths[0]: path pattern 'users*' must start with '/'",
     ),
     ({"app_name": "Flask_React"}, "app_name: 'Flask_React'"),
     ({"aws_region": "mars-north-1x"}, "aws_region: 'mars-north-1x'"),
@@ -88,7 +88,7 @@ TABLE = [
     ({"alb_subnet_ids": ["subnet-x"]}, "alb_subnet_ids[0]: 'subnet-x' is not a subnet ID"),
     (
         {"app_services": services(1, paths=["/a*b*c*d*e*f*"])},
-        "app_services[1].paths[0]: path pattern '/a*b*c*d*e*f*' has 6 wildcards ('*' and '?'); AWS allows 5",
+        "app_services[users].paths[0]: path pattern '/a*b*c*d*e*f*' has 6 wildcards ('*' and '?'); AWS allows 5",
     ),
 ]
 

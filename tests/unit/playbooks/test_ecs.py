@@ -96,8 +96,8 @@ def test_bad_ecs_keys_fail_before_any_write(playbook):
     web = dict(APP["app_services"][0], memory=3, environment={"1X": "a"})
     completed, calls = playbook("site.yml", "-e", json.dumps(dict(APP, app_services=[web, *APP["app_services"][1:]])))
     assert completed.returncode != 0 and writes(calls) == []
-    assert "app_services[0].memory must be a Fargate size for cpu 256: 512..2048 MiB" in completed.stdout
-    assert "app_services[0].environment: '1X' is not a valid environment variable name" in completed.stdout
+    assert "app_services[web].memory must be a Fargate size for cpu 256: 512..2048 MiB" in completed.stdout
+    assert "app_services[web].environment: '1X' is not a valid environment variable name" in completed.stdout
 
 
 def test_cold_converge_runs_every_service_behind_its_target_group(cold, aws):

@@ -157,7 +157,7 @@ def test_each_broken_key_is_named(service, message):
 
 def test_the_app_check_runs_the_ecs_checks():
     services = [{"name": "web", "port": 80, "default": True, "memory": 3}]
-    assert any("app_services[0].memory" in error for error in app_errors("shop", services, "us-west-1", "acme"))
+    assert any("app_services[web].memory" in error for error in app_errors("shop", services, "us-west-1", "acme"))
 
 
 def test_database_wiring_names_the_secret_never_a_password():

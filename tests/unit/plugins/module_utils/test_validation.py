@@ -43,15 +43,16 @@ def mutated(index, **changes):
         (mutated(1, name="client"), "app_services[1].name: 'client' is used by more than one service"),
         (mutated(1, default=True), "exactly one service must have 'default: true'"),
         (mutated(0, default=False), "exactly one service must have 'default: true'"),
-        (mutated(1, port=70000), "app_services[1].port: port 70000 must be a whole number from 1 to 65535"),
-        (mutated(1, port=0), "app_services[1].port"),
-        (mutated(1, port="80"), "app_services[1].port"),
-        (mutated(1, health_check_path="ping"), "app_services[1].health_check_path: 'ping' must start with '/'"),
-        (mutated(1, paths=["users*"]), "app_services[1].paths[0]: path pattern 'users*' must start with '/'"),
+        (mutated(1, port=70000), "app_services[users].port: port 70000 must be a whole number from 1 to 65535"),
+        (mutated(1, port=0), "app_services[users].port"),
+        (mutated(1, port="80"), "app_services[users].port"),
+        (mutated(1, health_check_path="ping"), "app_services[users].health_check_path: 'ping' must start with '/'"),
+        (mutated(1, paths=["users*"]), "app_services[users].paths[0]: path pattern 'users*' must start with '/'"),
         (mutated(1, paths=["/a b"]), "has a character AWS does not allow"),
         (mutated(1, paths=["/" + "a" * 128]), "longer than 128 characters"),
-        (mutated(0, paths=["/ping"]), "app_services[1].paths[1]: '/ping' is already routed by service 'client'"),
+        (mutated(0, paths=["/ping"]), "app_services[users].paths[1]: '/ping' is already routed by service 'client'"),
         (mutated(1, name="Users"), "app_services[1].name: 'Users' must be lowercase"),
+        (mutated(1, name=None), "app_services[1].name: missing; every service needs a name"),
         (mutated(1, name="a-very-long-service-name"), "longer than 32 characters"),
         ([], "app_services: must be a non-empty list"),
     ],
@@ -119,7 +120,7 @@ def test_a_too_long_app_name_is_blamed_on_app_name_with_its_maximum():
 def test_a_long_service_name_is_blamed_on_the_service():
     services = [{"name": "a", "port": 80, "default": True}, {"name": "b" * 25, "port": 81}]
     assert errors_for(services, app_name="shop") == [
-        f"app_services[1].name: target group name 'shop-{'b' * 25}-tg' is longer than 32 characters; "
+        f"app_services[{'b' * 25}].name: target group name 'shop-{'b' * 25}-tg' is longer than 32 characters; "
         "with this app_name a service name takes at most 24"
     ]
 
@@ -188,7 +189,7 @@ def test_a_non_default_service_without_paths_is_refused_while_ecs_is_on():
     services = [*copy.deepcopy(SEED), {"name": "worker", "port": 8080}]
     errors = app_errors_filter(services, "flask-react", "us-west-1", "test-driven", ecs_enabled=True)
     assert errors == [
-        "app_services[2].paths: service 'worker' is not the default and has no paths; while ecs_enabled is true "
+        "app_services[worker].paths: not the default service and has no paths; while ecs_enabled is true "
         "every non-default service needs paths (ECS runs a service only behind a target group a listener rule "
         "forwards to)"
     ]
@@ -199,11 +200,11 @@ def test_a_non_default_service_without_paths_is_refused_while_ecs_is_on():
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"cpu_architecture": "ARM"}, "app_services[1].cpu_architecture must be X86_64 or ARM64"),
-        ({"cpu_architecture": 64}, "app_services[1].cpu_architecture must be X86_64 or ARM64"),
-        ({"test": "pytest"}, "app_services[1].test must be a list of non-empty shell commands"),
-        ({"test": ["pytest", ""]}, "app_services[1].test must be a list of non-empty shell commands"),
-        ({"test": [["pytest"]]}, "app_services[1].test must be a list of non-empty shell commands"),
+        ({"cpu_architecture": "ARM"}, "app_services[users].cpu_architecture must be X86_64 or ARM64"),
+        ({"cpu_architecture": 64}, "app_services[users].cpu_architecture must be X86_64 or ARM64"),
+        ({"test": "pytest"}, "app_services[users].test must be a list of non-empty shell commands"),
+        ({"test": ["pytest", ""]}, "app_services[users].test must be a list of non-empty shell commands"),
+        ({"test": [["pytest"]]}, "app_services[users].test must be a list of non-empty shell commands"),
     ],
 )
 def test_the_architecture_and_the_tests_are_checked(changes, expected):
@@ -213,3 +214,18 @@ def test_the_architecture_and_the_tests_are_checked(changes, expected):
 @pytest.mark.parametrize("architecture", ["X86_64", "ARM64", "arm64", "x86_64"])
 def test_fargate_architectures_and_test_commands_are_accepted(architecture):
     assert errors_for(mutated(1, cpu_architecture=architecture, test=["python -m pytest", "flake8 ."])) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "where"),
+    [
+        ("users", "app_services[users]"),
+        # Issue 22: a name that cannot tell the service apart leaves its position.
+        (None, "app_services[1]"),
+        ("Users", "app_services[1]"),
+        ("client", "app_services[1]"),
+    ],
+)
+def test_a_service_is_named_by_its_name_or_else_by_its_position(name, where):
+    services = mutated(1, port=70000, name=name)
+    assert f"{where}.port: port 70000 must be a whole number from 1 to 65535" in errors_for(services)
