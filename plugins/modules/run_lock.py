@@ -41,7 +41,7 @@ options:
     choices: [present, absent]
     default: present
   holder:
-    description: Who takes the lock, stored with it and named to a run that waits for it (no secrets).
+    description: Who takes the lock, stored with it and named to a run that waits for it (no secrets); empty values are left out.
     type: dict
     default: {}
   token:
@@ -169,7 +169,7 @@ def acquire(module, ssm, now=time.time, sleep=time.sleep):
             taken = int(now())
             lock = {
                 "token": uuid.uuid4().hex,
-                "holder": params["holder"],
+                "holder": {key: value for key, value in params["holder"].items() if value not in ("", None)},
                 "acquired_at": taken,
                 "expires_at": taken + params["ttl"],
             }
@@ -196,7 +196,8 @@ def acquire(module, ssm, now=time.time, sleep=time.sleep):
                 ),
                 lock=current,
             )
-        sleep(max(1, params["poll"]))
+        # Never past the timeout: a run told to wait 2 s fails after 2 s, not after a whole poll.
+        sleep(max(1, min(params["poll"], params["timeout"] - int(now() - started))))
 
 
 def release(module, ssm):
