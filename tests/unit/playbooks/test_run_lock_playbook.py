@@ -175,7 +175,7 @@ def test_a_waiting_run_takes_the_lock_once_the_holder_releases_it(
     assert run.poll() is None, "still waiting"
     assert [call for call in map(json.loads, record.read_text().splitlines()) if not call["read"]] == []
     ssm.delete_parameter(Name=LOCK)
-    output, _ = run.communicate(timeout=300)
+    output = run.communicate(timeout=300)[0]
     output = ANSI.sub("", output)
     assert run.returncode == 0, output[-3000:]
     waited = re.search(r"^\s*waited: (\d+)$", output, re.MULTILINE)
@@ -197,7 +197,7 @@ def test_a_killed_runs_lock_is_broken_once_its_ttl_has_passed(
     assert set(left["holder"]) == {"user", "host", "playbook"}, "and, in AWX, awx_job"
     assert left["expires_at"] - left["acquired_at"] == 1
     time.sleep(1)
-    again, calls = run_playbook(*recording_emulator, tmp_path, "teardown.yml")
+    again = run_playbook(*recording_emulator, tmp_path, "teardown.yml")[0]
     assert again.returncode == 0, again.stdout[-3000:]
     output = again.stdout + again.stderr
     assert f"{LOCK}: broke the lock of host {left['holder']['host']}, playbook teardown.yml" in " ".join(output.split())
@@ -206,7 +206,7 @@ def test_a_killed_runs_lock_is_broken_once_its_ttl_has_passed(
 
 def test_app_lock_force_breaks_a_live_lock(recording_emulator: Any, tmp_path: Path, ssm: Any) -> None:
     hold(ssm)
-    run, _ = run_playbook(*recording_emulator, tmp_path, "teardown.yml", "-e", "app_lock_force=true")
+    run = run_playbook(*recording_emulator, tmp_path, "teardown.yml", "-e", "app_lock_force=true")[0]
     assert run.returncode == 0, run.stdout[-3000:]
     output = " ".join((run.stdout + run.stderr).split())
     assert f"{LOCK}: broke the lock of host runner-7, playbook site.yml, user ci-other" in output
