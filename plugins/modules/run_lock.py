@@ -23,6 +23,9 @@ description:
   - Releasing deletes the parameter only when it still holds this run's O(token); a lock broken and taken by
     another run since is left to that run, with a warning.
   - In check mode nothing is written; a held lock is reported, not waited for.
+  - Taking and releasing the lock report C(changed=false) - the lock is not a change to the environment, so a
+    run that changes nothing else still reports C(changed=0). RV(acquired) and RV(released) say what happened;
+    breaking a lock warns, naming the holder it had.
   - Why a module - no stock module creates an SSM parameter only when it does not exist
     (M(community.aws.ssm_parameter) overwrites), and waiting, expiry and a holder's token need code. An SSM
     standard parameter costs nothing; the calls are standard-throughput C(PutParameter), C(GetParameter) and
@@ -38,7 +41,7 @@ options:
     choices: [present, absent]
     default: present
   holder:
-    description: Who takes the lock, stored with it and named to a run that waits for it (no secrets).
+    description: Who takes the lock, stored with it and named to a run that waits for it (no secrets); empty values are left out.
     type: dict
     default: {}
   token:
@@ -84,6 +87,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+acquired:
+  description: Whether this run took the lock (O(state=present), never in check mode).
+  returned: always
+  type: bool
+  sample: true
+released:
+  description: Whether this run deleted its lock (O(state=absent); in check mode, whether it would).
+  returned: always
+  type: bool
+  sample: false
 lock:
   description: The lock this run holds (O(state=present)); in check mode, the lock found, if any.
   returned: always
@@ -136,13 +149,14 @@ def describe(lock):
 
 def acquire(module, ssm, now=time.time, sleep=time.sleep):
     params = module.params
-    started, result = now(), {"changed": False, "lock": {}, "waited": 0}
+    started, result = now(), {"changed": False, "acquired": False, "released": False, "lock": {}, "waited": 0}
     while True:
         current = read(ssm, params["name"])
         if current is not None and (params["force"] or current.get("expires_at", 0) <= now()):
             result["broken"] = current
             if module.check_mode:
-                return dict(result, changed=True)
+                return result
+            module.warn(f"{params['name']}: broke the lock of {describe(current)}")
             try:
                 ssm.delete_parameter(aws_retry=True, Name=params["name"])
             except is_boto3_error_code("ParameterNotFound"):
@@ -151,11 +165,11 @@ def acquire(module, ssm, now=time.time, sleep=time.sleep):
             current = None
         if current is None:
             if module.check_mode:
-                return dict(result, changed=True)
+                return result
             taken = int(now())
             lock = {
                 "token": uuid.uuid4().hex,
-                "holder": params["holder"],
+                "holder": {key: value for key, value in params["holder"].items() if value not in ("", None)},
                 "acquired_at": taken,
                 "expires_at": taken + params["ttl"],
             }
@@ -170,7 +184,7 @@ def acquire(module, ssm, now=time.time, sleep=time.sleep):
                 )
             except is_boto3_error_code("ParameterAlreadyExists"):
                 continue  # taken between our look and our create: look again
-            return dict(result, changed=True, lock=lock, waited=int(now() - started))
+            return dict(result, acquired=True, lock=lock, waited=int(now() - started))
         if module.check_mode:
             return dict(result, lock=current)
         if now() - started >= params["timeout"]:
@@ -182,23 +196,25 @@ def acquire(module, ssm, now=time.time, sleep=time.sleep):
                 ),
                 lock=current,
             )
-        sleep(max(1, params["poll"]))
+        # Never past the timeout: a run told to wait 2 s fails after 2 s, not after a whole poll.
+        sleep(max(1, min(params["poll"], params["timeout"] - int(now() - started))))
 
 
 def release(module, ssm):
     name, token = module.params["name"], module.params["token"]
+    result = {"changed": False, "acquired": False, "released": False, "lock": {}, "waited": 0}
     current = read(ssm, name)
     if current is None:
-        return {"changed": False, "lock": {}, "waited": 0}
+        return result
     if current.get("token") != token:
         module.warn(f"{name}: the lock is no longer this run's ({describe(current)}); left to its holder")
-        return {"changed": False, "lock": current, "waited": 0}
+        return dict(result, lock=current)
     if not module.check_mode:
         try:
             ssm.delete_parameter(aws_retry=True, Name=name)
         except is_boto3_error_code("ParameterNotFound"):
             pass
-    return {"changed": True, "lock": {}, "waited": 0}
+    return dict(result, released=True)
 
 
 def main():

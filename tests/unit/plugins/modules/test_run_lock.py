@@ -1,6 +1,7 @@
 """run_lock against the emulator: one holder at a time, a held lock waited for then refused naming its holder,
 an expired lock (a killed run) broken, force, a release that deletes only this run's lock, check mode writes
-nothing. Time is a fake clock: no test waits."""
+nothing, and no call reports changed (the lock is not a change to the environment). Time is a fake clock: no
+test waits."""
 
 import json
 import threading
@@ -64,7 +65,7 @@ def stored(aws, name):
 
 def test_the_first_run_takes_the_lock_naming_itself(aws, lock_name):
     taken = take(aws, lock_name)
-    assert taken["changed"] and taken["waited"] == 0
+    assert taken["acquired"] and not taken["changed"] and taken["waited"] == 0
     assert stored(aws, lock_name) == taken["lock"]
     assert taken["lock"]["holder"] == {"user": "ann", "playbook": "site.yml"}
     assert taken["lock"]["expires_at"] - taken["lock"]["acquired_at"] == 7200
@@ -88,15 +89,17 @@ def test_a_run_waiting_gets_the_lock_once_the_holder_releases_it(aws, lock_name)
             run_lock.release(Module(aws, params(lock_name, state="absent", token=first["lock"]["token"])), ssm)
 
     second = take(aws, lock_name, Clock(during_sleep=holder_finishes), holder={"user": "bob"})
-    assert second["changed"] and second["waited"] == 30 and "broken" not in second
+    assert second["acquired"] and second["waited"] == 30 and "broken" not in second
     assert stored(aws, lock_name)["holder"] == {"user": "bob"}
 
 
 def test_a_lock_left_by_a_killed_run_is_broken_once_expired(aws, lock_name):
     killed = take(aws, lock_name, ttl=60)
     later = Clock(start=killed["lock"]["expires_at"] + 1)
-    taken = take(aws, lock_name, later, holder={"user": "bob"})
-    assert taken["broken"] == killed["lock"] and taken["waited"] == 0
+    module = Module(aws, params(lock_name, holder={"user": "bob"}))
+    taken = run_lock.acquire(module, Retrying(aws("ssm")), later.now, later.sleep)
+    assert taken["broken"] == killed["lock"] and taken["waited"] == 0 and not taken["changed"]
+    assert module.warnings == [f"{lock_name}: broke the lock of {run_lock.describe(killed['lock'])}"]
     assert stored(aws, lock_name)["holder"] == {"user": "bob"}
 
 
@@ -111,21 +114,22 @@ def test_a_release_deletes_only_this_runs_lock(aws, lock_name):
     first = take(aws, lock_name)
     module = Module(aws, params(lock_name, state="absent", token="not-this-runs"))
     kept = run_lock.release(module, Retrying(aws("ssm")))
-    assert not kept["changed"] and "no longer this run's" in module.warnings[0]
+    assert not kept["released"] and not kept["changed"] and "no longer this run's" in module.warnings[0]
     assert stored(aws, lock_name) == first["lock"]
     gone = run_lock.release(
         Module(aws, params(lock_name, state="absent", token=first["lock"]["token"])), Retrying(aws("ssm"))
     )
-    assert gone["changed"]
+    assert gone["released"] and not gone["changed"]
     assert aws("ssm").get_parameters(Names=[lock_name])["Parameters"] == []
     again = run_lock.release(
         Module(aws, params(lock_name, state="absent", token=first["lock"]["token"])), Retrying(aws("ssm"))
     )
-    assert not again["changed"]
+    assert not again["released"] and not again["changed"]
 
 
 def test_check_mode_writes_nothing_and_reports_a_held_lock(aws, lock_name):
-    assert take(aws, lock_name, check_mode=True)["changed"]
+    would = take(aws, lock_name, check_mode=True)
+    assert not would["acquired"] and not would["changed"]
     assert aws("ssm").get_parameters(Names=[lock_name])["Parameters"] == []
     held = take(aws, lock_name)
     clock = Clock()

@@ -1,0 +1,213 @@
+"""site.yml and teardown.yml hold the environment's run lock (module run_lock) around their writes, on one
+emulator whose account the tests share, in order:
+
+1. a run that matches no host of aws_environments fails, naming the group, before any AWS call;
+2. a lock held by another run (the test, through boto3): site.yml waits app_lock_timeout, then fails naming
+   that run, having written nothing;
+3. --check takes no lock: no SSM call, no parameter;
+4. a run that fails after taking the lock (a file where its credentials folder should be) releases it;
+5. a run waiting for a held lock takes it once the holder releases it, and finishes;
+6. a run killed while holding the lock leaves it; once app_lock_ttl has passed the next run breaks it;
+7. app_lock_force breaks a live lock.
+
+The cheap real runs are teardown.yml's on a nearly empty account (the app role's reads, a few deletes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import REPO
+from tests.emulator.client import emulator_client
+from tests.unit.playbooks.conftest import ANSI, playbook_env, run_playbook, writes
+
+# The local inventory's app_name: the lock of app_lock_name's default.
+LOCK = "/flask_react/flask-react/lock"
+OTHER_RUN = {"user": "ci-other", "host": "runner-7", "playbook": "site.yml"}
+
+
+@pytest.fixture(scope="module")
+def ssm(recording_emulator: Any) -> Any:
+    return emulator_client(recording_emulator[0], "ssm")
+
+
+def hold(ssm: Any, expires_in: int = 3600) -> dict:
+    """Take the lock as another run would (run_lock's shape), expiring in ``expires_in`` seconds."""
+    now = int(time.time())
+    lock = {"token": "another-runs", "holder": OTHER_RUN, "acquired_at": now, "expires_at": now + expires_in}
+    ssm.put_parameter(Name=LOCK, Value=json.dumps(lock), Type="String", Overwrite=False)
+    return lock
+
+
+def held(ssm: Any) -> dict | None:
+    try:
+        return json.loads(ssm.get_parameter(Name=LOCK)["Parameter"]["Value"])
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "ParameterNotFound"
+        return None
+
+
+def recorded(record: Path) -> list[str]:
+    return [f"{c['service']}:{c['action']}" for c in map(json.loads, record.read_text().splitlines())]
+
+
+def start(recording_emulator: Any, state: Path, name: str, *args: str) -> subprocess.Popen:
+    """Start ``playbooks/<name>`` in the background (its own process group, so a test can kill it all)."""
+    port, record = recording_emulator
+    record.write_text("")
+    return subprocess.Popen(
+        ["ansible-playbook", f"playbooks/{name}", "-i", "inventories/local", *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=playbook_env(port, state),
+        start_new_session=True,
+    )
+
+
+def wait_for_call(record: Path, call: str, budget: float = 120) -> None:
+    """Until the emulator has recorded ``call`` (bounded)."""
+    deadline = time.monotonic() + budget
+    while call not in recorded(record):
+        assert time.monotonic() < deadline, f"no {call} in {budget} s: {recorded(record)}"
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize(
+    ("name", "inventory", "limit"),
+    [
+        # Another group name: the play would match no host.
+        ("site.yml", {"environments": {"hosts": {"local": None}}}, None),
+        # The group is there, but --limit picks a host outside it.
+        (
+            "teardown.yml",
+            {"aws_environments": {"hosts": {"local": None}}, "other": {"hosts": {"bastion": None}}},
+            "bastion",
+        ),
+    ],
+)
+def test_a_run_matching_no_environment_fails_naming_the_group(
+    recording_emulator: Any, tmp_path: Path, name: str, inventory: dict, limit: str | None
+) -> None:
+    port, record = recording_emulator
+    (tmp_path / "hosts.yml").write_text(json.dumps(inventory))
+    record.write_text("")
+    run = subprocess.run(
+        [
+            "ansible-playbook",
+            f"playbooks/{name}",
+            "-i",
+            str(tmp_path / "hosts.yml"),
+            *(["--limit", limit] if limit else []),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=dict(playbook_env(port, tmp_path), ANSIBLE_CONNECTION="local"),
+        check=False,
+    )
+    output = ANSI.sub("", run.stdout + run.stderr)
+    assert run.returncode != 0, output[-2000:]
+    assert "No host of the group aws_environments is part of this run" in output
+    assert 'README, "Real AWS"' in output
+    assert (f"(--limit {limit})" in output) == bool(limit)
+    assert recorded(record) == [], "before any AWS call"
+
+
+def test_site_waits_for_a_held_lock_then_fails_naming_its_holder_before_any_write(
+    recording_emulator: Any, tmp_path: Path, ssm: Any
+) -> None:
+    lock = hold(ssm)
+    started = time.monotonic()
+    run, calls = run_playbook(*recording_emulator, tmp_path, "site.yml", "-e", "app_lock_timeout=2")
+    assert run.returncode != 0
+    assert re.search(
+        rf"{LOCK}: this environment is locked by another run \(host runner-7, playbook site.yml, user ci-other,"
+        r" since .*\); waited 2 s \(timeout\).*app_lock_force=true",
+        run.stdout,
+    ), run.stdout[-2000:]
+    assert time.monotonic() - started < 60
+    # Not one write, the lock's included: the app role only read, and the lock was never free.
+    assert [f"{c['service']}:{c['action']}" for c in calls if not c["read"]] == []
+    assert held(ssm) == lock
+    ssm.delete_parameter(Name=LOCK)
+
+
+def test_check_mode_takes_no_lock(recording_emulator: Any, tmp_path: Path, ssm: Any) -> None:
+    run, calls = run_playbook(*recording_emulator, tmp_path, "site.yml", "--check")
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert [c for c in calls if c["service"] == "ssm"] == []
+    assert held(ssm) is None
+
+
+def test_a_run_that_fails_after_taking_the_lock_releases_it(recording_emulator: Any, tmp_path: Path, ssm: Any) -> None:
+    # A real mistake only the iam_user role meets, after other roles wrote: a file where the folder of the
+    # IAM user's credentials file (LOCAL_STATE_DIR/.secrets) should be.
+    (tmp_path / ".secrets").write_text("not a folder\n")
+    run, calls = run_playbook(*recording_emulator, tmp_path, "site.yml")
+    assert run.returncode != 0
+    assert "Cannot create the folder of credentials file" in run.stdout, run.stdout[-2000:]
+    sent = [f"{c['service']}:{c['action']}" for c in calls]
+    assert sent.index("ssm:PutParameter") < sent.index("ecs:CreateCluster") < sent.index("ssm:DeleteParameter")
+    assert "iam:CreateUser" in writes(calls), "the failure came after writes"
+    assert held(ssm) is None
+
+
+def test_a_waiting_run_takes_the_lock_once_the_holder_releases_it(
+    recording_emulator: Any, tmp_path: Path, ssm: Any
+) -> None:
+    record = recording_emulator[1]
+    hold(ssm)
+    run = start(recording_emulator, tmp_path, "teardown.yml", "-v", "-e", "app_lock_timeout=120")
+    wait_for_call(record, "ssm:GetParameter")
+    time.sleep(2)
+    assert run.poll() is None, "still waiting"
+    assert [call for call in map(json.loads, record.read_text().splitlines()) if not call["read"]] == []
+    ssm.delete_parameter(Name=LOCK)
+    output = run.communicate(timeout=300)[0]
+    output = ANSI.sub("", output)
+    assert run.returncode == 0, output[-3000:]
+    waited = re.search(r"^\s*waited: (\d+)$", output, re.MULTILINE)
+    assert waited and int(waited.group(1)) >= 2, output[-3000:]
+    assert held(ssm) is None
+
+
+def test_a_killed_runs_lock_is_broken_once_its_ttl_has_passed(
+    recording_emulator: Any, tmp_path: Path, ssm: Any
+) -> None:
+    record = recording_emulator[1]
+    run = start(recording_emulator, tmp_path, "teardown.yml", "-e", "app_lock_ttl=1")
+    wait_for_call(record, "ssm:PutParameter")
+    os.killpg(run.pid, signal.SIGKILL)
+    run.communicate(timeout=60)
+    left = held(ssm)
+    assert left is not None, "a killed run releases nothing"
+    assert left["holder"]["playbook"] == "teardown.yml"
+    assert set(left["holder"]) == {"user", "host", "playbook"}, "and, in AWX, awx_job"
+    assert left["expires_at"] - left["acquired_at"] == 1
+    time.sleep(1)
+    again = run_playbook(*recording_emulator, tmp_path, "teardown.yml")[0]
+    assert again.returncode == 0, again.stdout[-3000:]
+    output = again.stdout + again.stderr
+    assert f"{LOCK}: broke the lock of host {left['holder']['host']}, playbook teardown.yml" in " ".join(output.split())
+    assert held(ssm) is None
+
+
+def test_app_lock_force_breaks_a_live_lock(recording_emulator: Any, tmp_path: Path, ssm: Any) -> None:
+    hold(ssm)
+    run = run_playbook(*recording_emulator, tmp_path, "teardown.yml", "-e", "app_lock_force=true")[0]
+    assert run.returncode == 0, run.stdout[-3000:]
+    output = " ".join((run.stdout + run.stderr).split())
+    assert f"{LOCK}: broke the lock of host runner-7, playbook site.yml, user ci-other" in output
+    assert held(ssm) is None
