@@ -41,7 +41,9 @@ options:
     choices: [present, absent]
     default: present
   holder:
-    description: Who takes the lock, stored with it and named to a run that waits for it (no secrets); empty values are left out.
+    description:
+      - Who takes the lock, stored with it and named to a run that waits for it (no secrets).
+      - Empty values are left out.
     type: dict
     default: {}
   token:

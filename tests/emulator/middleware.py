@@ -39,6 +39,17 @@ def identify(environ: dict[str, Any]) -> tuple[str, str, str]:
     return service, form.get("Action", ["unknown"])[0], "query"
 
 
+# The run lock's calls (flask_react.aws.run_lock, an SSM parameter): taking and releasing it is not a
+# change to the environment, so counts of a run's writes leave them out. The collection writes no other
+# SSM parameter (the recorder keeps no parameter name).
+LOCK_ACTIONS = frozenset({"ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"})
+
+
+def is_lock_call(call: dict[str, Any]) -> bool:
+    """Whether a recorded call is the run lock's."""
+    return f"{call['service']}:{call['action']}" in LOCK_ACTIONS
+
+
 class Recorder:
     """Append ``{"service", "action", "read", "status"}`` as one JSON line per request, with ``"lag"``: the
     lags the request met (tests/emulator/lag.py) when it met any."""

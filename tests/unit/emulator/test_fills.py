@@ -58,14 +58,17 @@ def test_an_inline_buildspec_longer_than_aws_takes_is_refused(project):
     client.update_project(name=project, source=dict(source, buildspec="version: 0.2\n" + "#" * 25587))
     too_long = dict(source, buildspec="version: 0.2\n" + "#" * 25588)
     assert error_code(client.update_project, name=project, source=too_long) == "InvalidInputException"
-    assert error_code(
-        client.create_project,
-        name=f"{project}-2",
-        source=too_long,
-        artifacts={"type": "NO_ARTIFACTS"},
-        environment=ENVIRONMENT,
-        serviceRole=ROLE,
-    ) == "InvalidInputException"
+    assert (
+        error_code(
+            client.create_project,
+            name=f"{project}-2",
+            source=too_long,
+            artifacts={"type": "NO_ARTIFACTS"},
+            environment=ENVIRONMENT,
+            serviceRole=ROLE,
+        )
+        == "InvalidInputException"
+    )
 
 
 def test_update_project_of_a_missing_project_is_not_found(aws):

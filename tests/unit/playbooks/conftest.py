@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import REPO, free_port
 from tests.emulator import ctl
+from tests.emulator.middleware import is_lock_call
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -113,12 +114,6 @@ def recap(stdout: str) -> dict[str, int]:
     return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", match.group(1))}
 
 
-# The run lock's own writes (playbooks/site.yml and teardown.yml take and release it, module run_lock): the
-# lock is not a change to the environment, so a no-op run still "sends no write". The recorder keeps no
-# parameter name; these are the lock's because the collection writes no other SSM parameter.
-LOCK_WRITES = frozenset({"ssm:PutParameter", "ssm:DeleteParameter"})
-
-
 def writes(calls: list, succeeded_only: bool = False) -> list[str]:
     """Write actions sent, the run lock's left out; with ``succeeded_only``, only those AWS answered with 2xx
     (that changed something)."""
@@ -126,6 +121,6 @@ def writes(calls: list, succeeded_only: bool = False) -> list[str]:
         f"{call['service']}:{call['action']}"
         for call in calls
         if not call["read"]
-        and f"{call['service']}:{call['action']}" not in LOCK_WRITES
+        and not is_lock_call(call)
         and not (succeeded_only and not call["status"][0].startswith("2"))
     ]

@@ -138,6 +138,15 @@ APP_ROWS = [TABLE[2], TABLE[3], TABLE[4], TABLE[5], TABLE[6]]
 ALB_ROWS = [TABLE[7], TABLE[8], TABLE[9], TABLE[11], TABLE[14], TABLE[15]]
 
 
+# The run lock's settings are checked by the app role's assert itself (no filter): broken in the
+# load balancer's run, they are named with its rows.
+LOCK_EXTRA = {"app_lock_name": "aws/flask-react/lock", "app_lock_ttl": 0}
+LOCK_EXPECTED = [
+    "app_lock_name: aws/flask-react/lock must be an SSM parameter name",
+    "app_lock_ttl: 0 must be at least 1 second",
+]
+
+
 def flat(text):
     return " ".join(text.split())
 
@@ -147,9 +156,10 @@ def test_bad_input_fails_before_any_write_naming_every_broken_rule(playbook, row
     extra = merged(rows)
     for _extra, expected in rows:
         assert any(expected in message for message in errors(extra)), (expected, errors(extra))
-    run, calls = playbook("site.yml", "-e", json.dumps(extra))
+    lock = rows is ALB_ROWS
+    run, calls = playbook("site.yml", "-e", json.dumps(dict(extra, **LOCK_EXTRA) if lock else extra))
     assert run.returncode != 0
     shown = flat(run.stdout)
-    for _extra, expected in rows:
+    for expected in [expected for _extra, expected in rows] + (LOCK_EXPECTED if lock else []):
         assert flat(expected) in shown, (expected, run.stdout[-3000:])
     assert writes(calls) == []
