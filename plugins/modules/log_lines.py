@@ -96,9 +96,12 @@ INGESTION_MARGIN_MS = 10000
 
 
 @AWSRetry.jittered_backoff()
-def filter_events(client, log_group, start_time):
-    """Every event of the group from ``start_time`` (ms), all streams, all pages."""
-    pages = client.get_paginator("filter_log_events").paginate(logGroupName=log_group, startTime=start_time)
+def filter_events(client, log_group, start_time, page_size=None):
+    """Every event of the group from ``start_time`` (ms), all streams, all pages (of ``page_size`` events, AWS's
+    own size when None)."""
+    pages = client.get_paginator("filter_log_events").paginate(
+        logGroupName=log_group, startTime=start_time, PaginationConfig={"PageSize": page_size} if page_size else {}
+    )
     return pages.build_full_result().get("events", [])
 
 
@@ -118,7 +121,7 @@ def event_of(event):
     }
 
 
-def read(client, params, clock=time.time, sleep=time.sleep):
+def read(client, params, clock=time.time, sleep=time.sleep, page_size=None):
     """The module's result: the events since ``since_minutes``, then, while following, the new ones."""
     log_group = params["log_group"]
     start = int((clock() - params["since_minutes"] * 60) * 1000)
@@ -126,7 +129,7 @@ def read(client, params, clock=time.time, sleep=time.sleep):
     seen, events = set(), []
     while True:
         try:
-            batch = filter_events(client, log_group, start)
+            batch = filter_events(client, log_group, start, page_size)
         except is_boto3_error_code("ResourceNotFoundException"):
             return {"found": False, "events": [], "lines": [f"log group {log_group}: not found (no task has logged yet)"],
                     "truncated": False}
