@@ -74,8 +74,9 @@ services:
     - name: users
       ecs: {found: true, status: ACTIVE, desired: 1, running: 1, pending: 0, task_definition: "flask-react-users:3",
             images: ["123456789012.dkr.ecr.us-west-1.amazonaws.com/test-driven-users:prod"],
-            deployments: [{id: "ecs-svc/123", status: PRIMARY, rollout_state: COMPLETED, desired: 1, running: 1,
-                           pending: 0, task_definition: "flask-react-users:3", updated_at: "2026-12-06T07:20:00+00:00"}]}
+            deployments: [{id: "ecs-svc/123", status: PRIMARY, rollout_state: COMPLETED, desired: 1,
+                           running: 1, pending: 0, task_definition: "flask-react-users:3",
+                           updated_at: "2026-12-06T07:20:00+00:00"}]}
       target_group: {name: flask-react-users-tg, found: true, targets: [{id: 10.0.1.5, port: 5000, state: healthy,
                      reason: ""}]}
 builds:
@@ -117,7 +118,7 @@ def when(value):
     """An API time (a datetime from boto3) as ISO 8601 in UTC, to the second; '' when absent."""
     if not hasattr(value, "astimezone"):
         return str(value or "")
-    return value.astimezone(datetime.timezone.utc).replace(microsecond=0).isoformat()
+    return value.astimezone(datetime.UTC).replace(microsecond=0).isoformat()
 
 
 def revision(task_definition_arn):
@@ -142,7 +143,9 @@ def read_ecs(ecs, cluster, names):
         if arn and arn not in images:
             definition = ecs.describe_task_definition(taskDefinition=arn, aws_retry=True)["taskDefinition"]
             images[arn] = [container.get("image", "") for container in definition.get("containerDefinitions", [])]
-    return {name: summary_of(service, images.get(service.get("taskDefinition", ""), [])) for name, service in found.items()}
+    return {
+        name: summary_of(service, images.get(service.get("taskDefinition", ""), [])) for name, service in found.items()
+    }
 
 
 def summary_of(service, images):
@@ -291,8 +294,9 @@ def lines_of(services, builds, database, ecs_on):
         lines.append(f"database {database['identifier']}: not found")
     elif database["identifier"]:
         lines.append(
-            f"database {database['identifier']}: {database['status']} ({database['engine']} {database['engine_version']},"
-            f" {database['instance_class']}) {database['endpoint'] or 'no endpoint yet'}"
+            f"database {database['identifier']}: {database['status']}"
+            f" ({database['engine']} {database['engine_version']}, {database['instance_class']})"
+            f" {database['endpoint'] or 'no endpoint yet'}"
         )
     return lines
 

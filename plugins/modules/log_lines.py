@@ -16,8 +16,8 @@ description:
     (ECS names a stream C(<prefix>/<container>/<task id>)) and its time. C(playbooks/logs.yml) prints them.
   - With O(follow_seconds), reads again every O(poll_seconds) for that long, keeping only events not seen yet;
     the lines are returned (and printed) when that time is over.
-  - Why a module - no module of amazon.aws or community.aws reads log events (M(amazon.aws.cloudwatchlogs_log_group_info)
-    reads the groups only).
+  - Why a module - no module of amazon.aws or community.aws reads log events
+    (M(amazon.aws.cloudwatchlogs_log_group_info) reads the groups only).
   - Reads only; check mode runs the same reads. A missing log group (the service never ran) is reported, not an error.
 options:
   log_group:
@@ -90,7 +90,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-
 # While following, each read goes back this far before the newest event seen.
 INGESTION_MARGIN_MS = 10000
 
@@ -106,7 +105,7 @@ def filter_events(client, log_group, start_time, page_size=None):
 
 
 def stamp(milliseconds):
-    moment = datetime.datetime.fromtimestamp(milliseconds / 1000, tz=datetime.timezone.utc)
+    moment = datetime.datetime.fromtimestamp(milliseconds / 1000, tz=datetime.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{milliseconds % 1000:03d}Z"
 
 
@@ -131,8 +130,12 @@ def read(client, params, clock=time.time, sleep=time.sleep, page_size=None):
         try:
             batch = filter_events(client, log_group, start, page_size)
         except is_boto3_error_code("ResourceNotFoundException"):
-            return {"found": False, "events": [], "lines": [f"log group {log_group}: not found (no task has logged yet)"],
-                    "truncated": False}
+            return {
+                "found": False,
+                "events": [],
+                "lines": [f"log group {log_group}: not found (no task has logged yet)"],
+                "truncated": False,
+            }
         for event in batch:
             key = event.get("eventId") or (event.get("logStreamName"), event["timestamp"], event.get("message"))
             if key not in seen:

@@ -53,7 +53,11 @@ def test_status_prints_services_targets_builds_and_database(playbook, aws):
         name="flask-react-build",
         source={"type": "GITHUB", "location": "https://github.com/example/flask-react.git"},
         artifacts={"type": "NO_ARTIFACTS"},
-        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL"},
+        environment={
+            "type": "LINUX_CONTAINER",
+            "image": "aws/codebuild/standard:7.0",
+            "computeType": "BUILD_GENERAL1_SMALL",
+        },
         serviceRole="arn:aws:iam::123456789012:role/flask-react-build-role",
     )
     build = aws("codebuild").start_build(projectName="flask-react-build", sourceVersion="main")["build"]["id"]

@@ -93,7 +93,11 @@ def app(aws):
         name=f"{app}-build",
         source={"type": "GITHUB", "location": "https://github.com/example/none.git"},
         artifacts={"type": "NO_ARTIFACTS"},
-        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL"},
+        environment={
+            "type": "LINUX_CONTAINER",
+            "image": "aws/codebuild/standard:7.0",
+            "computeType": "BUILD_GENERAL1_SMALL",
+        },
         serviceRole="arn:aws:iam::123456789012:role/build",
     )
     codebuild.start_build(projectName=f"{app}-build", sourceVersion="main")
@@ -123,7 +127,8 @@ def test_a_running_service_its_targets_and_the_last_build_in_one_read_each(app, 
         "describe_db_instances",
     ]
     users, client = result["services"]
-    assert users["ecs"]["found"] and (users["ecs"]["desired"], users["ecs"]["running"], users["ecs"]["pending"]) == (2, 2, 0)
+    ecs = users["ecs"]
+    assert ecs["found"] and (ecs["desired"], ecs["running"], ecs["pending"]) == (2, 2, 0)
     assert users["ecs"]["task_definition"] == f"{app}-users:1"
     assert users["ecs"]["images"] == ["nginx:1.27"]
     [deployment] = users["ecs"]["deployments"]
@@ -139,9 +144,7 @@ def test_a_running_service_its_targets_and_the_last_build_in_one_read_each(app, 
     assert build["id"].startswith(f"{app}-build:") and build["commit"] == "main" and build["status"]
     assert result["database"] == {"identifier": f"{app}-db", "found": False}
     lines = result["lines"]
-    assert lines[0] == (
-        f"service users: ACTIVE desired 2 running 2 pending 0, {app}-users:1 nginx:1.27"
-    )
+    assert lines[0] == f"service users: ACTIVE desired 2 running 2 pending 0, {app}-users:1 nginx:1.27"
     assert lines[1].startswith(f"  deployment {deployment['id']} PRIMARY COMPLETED {app}-users:1 running 2/2")
     assert lines[2] == f"  target group {app}-users-tg: 172.31.0.10:5000 healthy"
     assert lines[3:5] == ["service client: not found in the cluster", f"  target group {app}-client-tg: not found"]
@@ -172,7 +175,11 @@ def test_a_project_without_builds_and_an_available_database(aws, clients):
         name=f"{app}-build",
         source={"type": "GITHUB", "location": "https://github.com/example/none.git"},
         artifacts={"type": "NO_ARTIFACTS"},
-        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL"},
+        environment={
+            "type": "LINUX_CONTAINER",
+            "image": "aws/codebuild/standard:7.0",
+            "computeType": "BUILD_GENERAL1_SMALL",
+        },
         serviceRole="arn:aws:iam::123456789012:role/build",
     )
     aws("rds").create_db_instance(
@@ -192,5 +199,6 @@ def test_a_project_without_builds_and_an_available_database(aws, clients):
     assert "MasterUserSecret" not in repr(result) and "secret" not in repr(result).lower()
     assert result["lines"] == [
         f"builds of {app}-build: none yet",
-        f"database {app}-db: {database['status']} (postgres {database['engine_version']}, db.t3.micro) {database['endpoint']}",
+        f"database {app}-db: {database['status']} (postgres {database['engine_version']}, db.t3.micro)"
+        f" {database['endpoint']}",
     ]

@@ -54,7 +54,9 @@ def group(aws):
         ],
     )
     logs.put_log_events(
-        logGroupName=name, logStreamName=f"ecs/users/{tasks[1]}", logEvents=[{"timestamp": start + 1000, "message": "ready"}]
+        logGroupName=name,
+        logStreamName=f"ecs/users/{tasks[1]}",
+        logEvents=[{"timestamp": start + 1000, "message": "ready"}],
     )
     return {"logs": logs, "name": name, "tasks": tasks, "start": start}
 
@@ -103,7 +105,9 @@ def test_following_reads_again_and_adds_only_new_events(group):
             logEvents=[{"timestamp": now_ms(), "message": f"tick {client.pages}"}],
         )
 
-    result = read(client, params(group["name"], follow_seconds=10, poll_seconds=5), clock=lambda: moment[0], sleep=sleep)
+    result = read(
+        client, params(group["name"], follow_seconds=10, poll_seconds=5), clock=lambda: moment[0], sleep=sleep
+    )
     # Reads at 0, 5 and 10 seconds; each read's overlap with the one before adds nothing twice.
     assert client.pages == 3
     assert [event["message"] for event in result["events"]] == ["booting", "ready", "GET /ping 200", "tick 1", "tick 2"]
