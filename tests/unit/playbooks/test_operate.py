@@ -1,0 +1,118 @@
+"""playbooks/status.yml and playbooks/logs.yml on the default app (client and users), against a few resources
+made with boto3 on this file's emulator (not a converged site.yml): what they print, that they only read, and
+that an unknown service stops logs.yml before any AWS call."""
+
+import time
+import uuid
+
+import pytest
+
+from tests.emulator.client import emulator_client
+
+pytestmark = pytest.mark.emulator
+
+
+@pytest.fixture(scope="module")
+def aws(recording_emulator):
+    port = recording_emulator[0]
+    return lambda service: emulator_client(f"http://127.0.0.1:{port}", service, "us-west-1")
+
+
+def actions(calls):
+    return sorted({f"{call['service']}:{call['action']}" for call in calls})
+
+
+def test_status_prints_services_targets_builds_and_database(playbook, aws):
+    ec2 = aws("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"][0]["SubnetId"]
+    group = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"][0]["GroupId"]
+    arn = aws("elbv2").create_target_group(
+        Name="flask-react-users-tg", Protocol="HTTP", Port=5000, VpcId=vpc, TargetType="ip"
+    )["TargetGroups"][0]["TargetGroupArn"]
+    aws("elbv2").register_targets(TargetGroupArn=arn, Targets=[{"Id": "172.31.0.10", "Port": 5000}])
+    ecs = aws("ecs")
+    ecs.create_cluster(clusterName="flask-react-cluster")
+    ecs.register_task_definition(
+        family="flask-react-users",
+        containerDefinitions=[{"name": "users", "image": "nginx:1.27", "memory": 512}],
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+    )
+    ecs.create_service(
+        cluster="flask-react-cluster",
+        serviceName="flask-react-users",
+        taskDefinition="flask-react-users",
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}},
+    )
+    aws("codebuild").create_project(
+        name="flask-react-build",
+        source={"type": "GITHUB", "location": "https://github.com/example/flask-react.git"},
+        artifacts={"type": "NO_ARTIFACTS"},
+        environment={
+            "type": "LINUX_CONTAINER",
+            "image": "aws/codebuild/standard:7.0",
+            "computeType": "BUILD_GENERAL1_SMALL",
+        },
+        serviceRole="arn:aws:iam::123456789012:role/flask-react-build-role",
+    )
+    build = aws("codebuild").start_build(projectName="flask-react-build", sourceVersion="main")["build"]["id"]
+
+    run, calls = playbook("status.yml")
+    assert run.returncode == 0, run.stdout[-3000:]
+    printed = [line.strip() for line in run.stdout.splitlines()]
+    assert "service client: not found in the cluster" in printed
+    assert "target group flask-react-client-tg: not found" in printed
+    assert "service users: ACTIVE desired 1 running 1 pending 0, flask-react-users:1 nginx:1.27" in printed
+    assert " PRIMARY COMPLETED flask-react-users:1 running 1/1 (updated 20" in run.stdout
+    assert "target group flask-react-users-tg: 172.31.0.10:5000 healthy" in printed
+    assert f"build {build}: " in run.stdout and " commit main started 20" in run.stdout
+    assert "database flask-react-db: not found" in printed
+    # Reads only.
+    assert all(call["read"] for call in calls), actions(calls)
+    assert actions(calls) == [
+        "codebuild:BatchGetBuilds",
+        "codebuild:ListBuildsForProject",
+        "ecs:DescribeServices",
+        "ecs:DescribeTaskDefinition",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeTargetHealth",
+        # aws_caller_info's, with GetCallerIdentity: the app role reads the account.
+        "iam:ListAccountAliases",
+        "rds:DescribeDBInstances",
+        "sts:GetCallerIdentity",
+    ]
+
+
+def test_logs_prints_the_service_lines_and_refuses_an_unknown_service(playbook, aws):
+    run, calls = playbook("logs.yml", "-e", "service=nope")
+    assert run.returncode != 0
+    assert "service: 'nope' is not a service of app_services; known: client, users (-e service=<name>)" in run.stdout
+    assert calls == []
+
+    logs = aws("logs")
+    logs.create_log_group(logGroupName="/ecs/flask-react-users")
+    task = uuid.uuid4().hex
+    logs.create_log_stream(logGroupName="/ecs/flask-react-users", logStreamName=f"ecs/users/{task}")
+    now = int(time.time() * 1000)
+    logs.put_log_events(
+        logGroupName="/ecs/flask-react-users",
+        logStreamName=f"ecs/users/{task}",
+        logEvents=[
+            {"timestamp": now - 40 * 60000, "message": "older than since"},
+            {"timestamp": now - 3000, "message": "[INFO] Booting worker with pid: 8"},
+            {"timestamp": now - 2000, "message": '172.31.0.5 - - "GET /ping HTTP/1.1" 200 -'},
+        ],
+    )
+    run, calls = playbook("logs.yml", "-e", "service=users")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert f"Z [{task}] [INFO] Booting worker with pid: 8" in run.stdout
+    assert "older than since" not in run.stdout
+    assert run.stdout.index("Booting worker") < run.stdout.index("GET /ping")
+    assert actions(calls) == ["iam:ListAccountAliases", "logs:FilterLogEvents", "sts:GetCallerIdentity"]
+    run, _calls = playbook("logs.yml", "-e", "service=users", "-e", "since=60")
+    assert "older than since" in run.stdout
