@@ -9,11 +9,11 @@ import threading
 from typing import Any
 from urllib.parse import parse_qs
 
-READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Lookup")
+READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Lookup", "Filter")
 
 
 def is_read(action: str) -> bool:
-    """True for AWS actions that only read (Describe*, List*, Get*, BatchGet*, ...)."""
+    """True for AWS actions that only read (Describe*, List*, Get*, BatchGet*, Filter*, ...)."""
     return action.startswith(READ_PREFIXES)
 
 
