@@ -23,6 +23,7 @@ from tests.emulator.server import make_app
         ("ListProjects", True),
         ("GetUser", True),
         ("BatchGetProjects", True),
+        ("FilterLogEvents", True),
         ("CreateRule", False),
         ("ModifyRule", False),
         ("SetRulePriorities", False),
