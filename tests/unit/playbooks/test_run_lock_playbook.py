@@ -6,7 +6,7 @@ emulator whose account the tests share, in order:
    that run, having written nothing;
 3. --check takes no lock: no SSM call, no parameter;
 4. a run that fails after taking the lock (a file where its credentials folder should be) releases it;
-5. a run waiting for a held lock takes it once the holder releases it, and finishes;
+5. two runs started together: one waits for the other's lock, then takes it; their writes do not interleave;
 6. a run killed while holding the lock leaves it; once app_lock_ttl has passed the next run breaks it;
 7. app_lock_force breaks a live lock.
 
@@ -164,22 +164,38 @@ def test_a_run_that_fails_after_taking_the_lock_releases_it(recording_emulator: 
     assert held(ssm) is None
 
 
-def test_a_waiting_run_takes_the_lock_once_the_holder_releases_it(
-    recording_emulator: Any, tmp_path: Path, ssm: Any
-) -> None:
+def test_two_runs_at_once_write_one_after_the_other(recording_emulator: Any, tmp_path: Path, ssm: Any) -> None:
+    """Two teardowns started together on one environment: one takes the lock, the other waits for it and
+    takes it after the first released it; their writes never interleave."""
     record = recording_emulator[1]
-    hold(ssm)
-    run = start(recording_emulator, tmp_path, "teardown.yml", "-v", "-e", "app_lock_timeout=120")
-    wait_for_call(record, "ssm:GetParameter")
-    time.sleep(2)
-    assert run.poll() is None, "still waiting"
-    assert [call for call in map(json.loads, record.read_text().splitlines()) if not call["read"]] == []
-    ssm.delete_parameter(Name=LOCK)
-    output = run.communicate(timeout=300)[0]
-    output = ANSI.sub("", output)
-    assert run.returncode == 0, output[-3000:]
-    waited = re.search(r"^\s*waited: (\d+)$", output, re.MULTILINE)
-    assert waited and int(waited.group(1)) >= 2, output[-3000:]
+    first = start(recording_emulator, tmp_path, "teardown.yml", "-v", "-e", "app_lock_timeout=300")
+    (tmp_path / "second").mkdir()
+    # start() empties the record: the second starts once the first is under way (its first call is recorded).
+    wait_for_call(record, "sts:GetCallerIdentity")
+    port = recording_emulator[0]
+    second = subprocess.Popen(
+        ["ansible-playbook", "playbooks/teardown.yml", "-i", "inventories/local", "-v", "-e", "app_lock_timeout=300"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=playbook_env(port, tmp_path / "second"),
+        start_new_session=True,
+    )
+    outputs = [ANSI.sub("", run.communicate(timeout=600)[0]) for run in (first, second)]
+    for run, output in zip((first, second), outputs, strict=True):
+        assert run.returncode == 0, output[-3000:]
+    calls = list(map(json.loads, record.read_text().splitlines()))
+    taken_and_released = [
+        call["action"]
+        for call in calls
+        if call["service"] == "ssm"
+        and call["action"] in ("PutParameter", "DeleteParameter")
+        and call["status"][0].startswith("2")
+    ]
+    assert taken_and_released == ["PutParameter", "DeleteParameter", "PutParameter", "DeleteParameter"]
+    waits = [int(found) for output in outputs for found in re.findall(r"^\s*waited: (\d+)$", output, re.MULTILINE)]
+    assert max(waits) >= 1, outputs
     assert held(ssm) is None
 
 
