@@ -10,11 +10,15 @@ behaviour on the state the tests before it left:
    emulator's stub, which pushes manifests into the emulator's ECR);
 3. a deploy as CodeBuild runs it, a converge that keeps the deployed image; a deploy the circuit
    breaker rolls back fails the build;
-4. ECS off gives back the course's setup;
-5. teardown leaves nothing, and a second one succeeds writing nothing.
+4. a service leaves cleanly (issue 19 item 9): dropping admin plans, then deletes, its ECS service,
+   task definitions and log group in the same run (and with the purge flags its target group and
+   repository, never while a live service uses them); a second run changes nothing; teardown stops
+   at once, naming it, at a service that is not the app's;
+5. ECS off gives back the course's setup;
+6. teardown leaves nothing, and a second one succeeds writing nothing.
 
-(Before, test_images_deploy.py converged an ECS shop of its own, cold, on an emulator of its own.
-test_ecs_lifecycle.py still does; its steps could follow step 4 here after an ECS-on converge.)"""
+(Before, test_images_deploy.py and test_ecs_lifecycle.py each converged an ECS shop of their own,
+cold, on an emulator of their own: step 2 was the first, step 4 the second.)"""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ import pytest
 from tests.conftest import REPO
 from tests.emulator.client import emulator_client
 from tests.unit.playbooks.conftest import recap, run_playbook, writes
+from tests.unit.playbooks.lag import leftovers
 
 pytestmark = pytest.mark.emulator
 
@@ -61,6 +66,9 @@ SERVICES = ["shop-web", "shop-api", "shop-admin"]
 REGISTRY = "123456789012.dkr.ecr.us-west-1.amazonaws.com"
 # The app after the deploy test: api with more memory (the later runs keep it).
 DEPLOYED = dict(APP, app_services=[dict(s, memory=1024) if s["name"] == "api" else s for s in APP["app_services"]])
+# Step 4: admin dropped; the purge flags on, so that its target group and repository may go too.
+DROPPED = dict(DEPLOYED, app_services=DEPLOYED["app_services"][:2], target_groups_purge=True, ecr_purge=True)
+THEIRS = "theirs"  # another team's service in the app's cluster, without the app's tags
 
 
 @pytest.fixture(scope="module")
@@ -341,8 +349,107 @@ def test_a_deploy_the_circuit_breaker_rolls_back_fails_the_build(cold, aws, reco
     assert described(aws)["shop-web"]["taskDefinition"] == before
 
 
+# --- A service leaves cleanly (was test_ecs_lifecycle.py, on a cold stack of its own) ------------
+
+
+def planned(state: Path) -> list[tuple[str, str, str]]:
+    changes = json.loads((state / ".outputs" / "local.plan.json").read_text())["changes"]
+    return sorted((c["action"], c["type"], c["name"]) for c in changes)
+
+
+def service_status(aws, name: str) -> str:
+    found = aws("ecs").describe_services(cluster="shop-cluster", services=[name])["services"]
+    return found[0]["status"] if found else "MISSING"
+
+
+def test_the_plan_of_dropping_a_service_lists_each_deletion(cold, run, aws):
+    completed, calls = run("site.yml", DROPPED, "--check")
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert writes(calls) == []
+    deletes = [(kind, name) for action, kind, name in planned(cold[2]) if action == "delete"]
+    assert ("AWS::ECS::Service", "shop-admin") in deletes
+    assert ("AWS::ECS::TaskDefinition", "shop-admin") in deletes
+    assert ("AWS::Logs::LogGroup", "/ecs/shop-admin") in deletes
+    assert ("AWS::ElasticLoadBalancingV2::TargetGroup", "shop-admin-tg") in deletes
+    assert ("AWS::ECR::Repository", "acme-admin") in deletes
+    assert not [name for kind, name in deletes if "web" in name or "api" in name], deletes
+    assert service_status(aws, "shop-admin") == "ACTIVE"
+
+
+def test_another_teams_service_moves_in_using_admins_group_and_repository(cold, aws):
+    ecs, elb = aws("ecs"), aws("elbv2")
+    admin = ecs.describe_services(cluster="shop-cluster", services=["shop-admin"])["services"][0]
+    definition = ecs.describe_task_definition(taskDefinition=admin["taskDefinition"])["taskDefinition"]
+    theirs = ecs.register_task_definition(
+        family=THEIRS,
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[dict(definition["containerDefinitions"][0], name=THEIRS)],
+    )["taskDefinition"]["taskDefinitionArn"]
+    group = elb.describe_target_groups(Names=["shop-admin-tg"])["TargetGroups"][0]["TargetGroupArn"]
+    ecs.create_service(
+        cluster="shop-cluster",
+        serviceName=THEIRS,
+        taskDefinition=theirs,
+        desiredCount=0,
+        launchType="FARGATE",
+        networkConfiguration=admin["networkConfiguration"],
+        loadBalancers=[{"targetGroupArn": group, "containerName": THEIRS, "containerPort": 8080}],
+    )
+    assert service_status(aws, THEIRS) == "ACTIVE"
+
+
+def test_the_run_that_drops_it_deletes_the_service_its_task_definitions_and_logs(cold, run, aws):
+    completed, _calls = run("site.yml", DROPPED)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    ecs = aws("ecs")
+    assert service_status(aws, "shop-admin") in ("INACTIVE", "MISSING")
+    for status in ("ACTIVE", "INACTIVE"):
+        assert ecs.list_task_definitions(familyPrefix="shop-admin", status=status)["taskDefinitionArns"] == []
+    logs = [g["logGroupName"] for g in aws("logs").describe_log_groups(logGroupNamePrefix="/ecs/")["logGroups"]]
+    assert sorted(logs) == ["/ecs/shop-api", "/ecs/shop-web"]
+    assert service_status(aws, "shop-web") == service_status(aws, "shop-api") == "ACTIVE"
+    # Never a service without the app's tags; and the purges spare what it uses, naming it.
+    assert service_status(aws, THEIRS) == "ACTIVE"
+    assert aws("elbv2").describe_target_groups(Names=["shop-admin-tg"])["TargetGroups"]
+    assert aws("ecr").describe_repositories(repositoryNames=["acme-admin"])["repositories"]
+    shown = " ".join(completed.stdout.split())
+    assert f"target group shop-admin-tg is kept: ECS service(s) {THEIRS} still use it" in shown
+    assert f"repository acme-admin is still used by ECS service(s) {THEIRS}" in shown
+
+
+def test_a_second_run_after_the_drop_changes_nothing(cold, run):
+    completed, calls = run("site.yml", DROPPED)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert recap(completed.stdout)["changed"] == 0, completed.stdout[-3000:]
+    assert writes(calls) == []
+
+
+def test_teardown_stops_at_once_naming_a_service_that_is_not_the_apps(cold, run, aws):
+    completed, calls = run("teardown.yml", DROPPED)
+    assert completed.returncode != 0
+    shown = " ".join(completed.stdout.split())
+    assert f"ECS cluster shop-cluster holds services this app did not make (no app tags): {THEIRS}." in shown
+    assert "the load balancer, the database and the rest of shop are still there (and billing)" in shown
+    # Fast: no DeleteCluster retried, nothing of ECS deleted, the load balancer and the database kept.
+    assert [w for w in writes(calls) if w.startswith("ecs:")] == []
+    assert service_status(aws, "shop-web") == "ACTIVE"
+    assert aws("elbv2").describe_load_balancers(Names=["shop-alb"])["LoadBalancers"]
+    assert aws("rds").describe_db_instances()["DBInstances"]
+
+
+def test_once_their_service_is_gone_the_purges_take_what_it_used(cold, run, aws):
+    aws("ecs").delete_service(cluster="shop-cluster", service=THEIRS)
+    completed, _calls = run("site.yml", DROPPED)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert "shop-admin-tg" not in [g["TargetGroupName"] for g in aws("elbv2").describe_target_groups()["TargetGroups"]]
+    assert "acme-admin" not in [r["repositoryName"] for r in aws("ecr").describe_repositories()["repositories"]]
+
+
 def test_turning_ecs_off_gives_back_the_courses_setup(cold, converge, aws):
-    off = dict(DEPLOYED, ecs_enabled=False)
+    off = dict(DROPPED, ecs_enabled=False)
     off.pop("target_groups_target_type")
     completed, _calls, state = converge(**off)
     ecs = aws("ecs")
@@ -357,11 +464,15 @@ def test_turning_ecs_off_gives_back_the_courses_setup(cold, converge, aws):
     assert "ECS:       (off)" in completed.stdout
 
 
-def test_teardown_leaves_nothing_and_succeeds_twice(cold, run, aws):
+# Teardown of a stack with ECS on (services, task definitions, log groups) is molecule default's
+# destroy (tests/integration/test_ecs.py::test_no_ecs_resource_is_left) and test_aws_lag.py's; here
+# it follows ECS off, as test_ecs_lifecycle.py's teardown followed the drop.
+def test_teardown_leaves_nothing_and_succeeds_twice(cold, run, aws, recording_emulator):
     for attempt in (1, 2):
-        completed, calls = run("teardown.yml", DEPLOYED)
+        completed, calls = run("teardown.yml", DROPPED)
         assert completed.returncode == 0, f"teardown {attempt}: {completed.stdout[-3000:]}"
     assert writes(calls, succeeded_only=True) == [], "the second teardown found nothing to do"
+    assert leftovers(recording_emulator[0], "shop") == {}
     ecs = aws("ecs")
     assert [c for c in ecs.describe_clusters(clusters=["shop-cluster"])["clusters"] if c["status"] == "ACTIVE"] == []
     for family in SERVICES:
