@@ -20,6 +20,9 @@ description:
     that only the run holding it knows.
   - A run that finds the lock held waits, looking every O(poll) seconds, for up to O(timeout) seconds, then fails
     naming the holder. A lock past its expiry (a killed run) is broken and taken; O(force=true) breaks a live one.
+  - A lock taken on this machine whose C(ansible-playbook) process has ended (a run stopped with Ctrl-C, when
+    Ansible runs no C(always) block, so it could not release it) is broken at once (Linux controllers, where
+    C(/proc) tells; elsewhere it expires).
   - Releasing deletes the parameter only when it still holds this run's O(token); a lock broken and taken by
     another run since is left to that run, with a warning.
   - In check mode nothing is written; a held lock is reported, not waited for.
@@ -116,6 +119,8 @@ waited:
 """
 
 import json
+import os
+import socket
 import time
 import uuid
 
@@ -142,6 +147,40 @@ def read(ssm, name):
     return found if isinstance(found, dict) else {"holder": {"unreadable": value[:100]}, "expires_at": 0}
 
 
+def cmdline(pid):
+    """The command line of process ``pid`` on this machine (Linux's /proc), or None when unknown or gone."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def playbook_process():
+    """The PID of the ansible-playbook run this module belongs to, or None where /proc does not tell (not
+    Linux). Its workers (and mitogen's) are forks that show the same command line and end with each task:
+    the run is the topmost ancestor whose command line names ansible-playbook."""
+    pid, found = os.getppid(), None
+    while pid > 1:
+        if "ansible-playbook" in (cmdline(pid) or ""):
+            found = pid
+        try:
+            with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+                pid = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return found
+
+
+def ended_here(lock, host):
+    """Whether ``lock`` was taken by a run on this machine (``host``) whose ansible-playbook process is gone
+    (a Ctrl-C: Ansible runs no always: block then, so that run could not release it)."""
+    pid = lock.get("pid")
+    if not pid or lock.get("machine") != host or not os.path.isdir("/proc"):
+        return False
+    return "ansible-playbook" not in (cmdline(pid) or "")
+
+
 def describe(lock):
     holder = ", ".join(f"{key} {value}" for key, value in sorted((lock.get("holder") or {}).items())) or "unknown"
     taken = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(lock.get("acquired_at", 0)))
@@ -152,13 +191,16 @@ def describe(lock):
 def acquire(module, ssm, now=time.time, sleep=time.sleep):
     params = module.params
     started, result = now(), {"changed": False, "acquired": False, "released": False, "lock": {}, "waited": 0}
+    host = socket.gethostname()
     while True:
         current = read(ssm, params["name"])
-        if current is not None and (params["force"] or current.get("expires_at", 0) <= now()):
+        ended = current is not None and ended_here(current, host)
+        if current is not None and (params["force"] or ended or current.get("expires_at", 0) <= now()):
             result["broken"] = current
             if module.check_mode:
                 return result
-            module.warn(f"{params['name']}: broke the lock of {describe(current)}")
+            why = f" (its ansible-playbook, PID {current['pid']} on this machine, has ended)" if ended else ""
+            module.warn(f"{params['name']}: broke the lock of {describe(current)}{why}")
             try:
                 ssm.delete_parameter(aws_retry=True, Name=params["name"])
             except is_boto3_error_code("ParameterNotFound"):
@@ -174,6 +216,9 @@ def acquire(module, ssm, now=time.time, sleep=time.sleep):
                 "holder": {key: value for key, value in params["holder"].items() if value not in ("", None)},
                 "acquired_at": taken,
                 "expires_at": taken + params["ttl"],
+                # A later run on this machine breaks the lock once this process is gone (Ctrl-C).
+                "machine": host,
+                "pid": playbook_process(),
             }
             try:
                 ssm.put_parameter(

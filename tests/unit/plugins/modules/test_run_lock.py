@@ -4,6 +4,9 @@ nothing, and no call reports changed (the lock is not a change to the environmen
 test waits."""
 
 import json
+import socket
+import subprocess
+import sys
 import threading
 import uuid
 
@@ -101,6 +104,60 @@ def test_a_lock_left_by_a_killed_run_is_broken_once_expired(aws, lock_name):
     assert taken["broken"] == killed["lock"] and taken["waited"] == 0 and not taken["changed"]
     assert module.warnings == [f"{lock_name}: broke the lock of {run_lock.describe(killed['lock'])}"]
     assert stored(aws, lock_name)["holder"] == {"user": "bob"}
+
+
+def left_by(aws, name, pid, machine=None):
+    """A lock as a run on ``machine`` (this one by default) whose ansible-playbook is ``pid`` takes it."""
+    lock = {"token": "ctrl-c", "holder": {"user": "ann"}, "acquired_at": 1_800_000_000, "expires_at": 1_800_007_200}
+    lock.update(machine=machine or socket.gethostname(), pid=pid)
+    aws("ssm").put_parameter(Name=name, Value=json.dumps(lock), Type="String")
+    return lock
+
+
+def test_a_lock_whose_run_ended_on_this_machine_is_broken_at_once(aws, lock_name):
+    """A Ctrl-C: Ansible runs no always: block, so the run could not release its lock; its process is gone."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    left = left_by(aws, lock_name, process.pid)
+    module = Module(aws, params(lock_name, holder={"user": "bob"}))
+    taken = run_lock.acquire(module, Retrying(aws("ssm")), Clock().now, Clock().sleep)
+    assert taken["acquired"] and taken["broken"] == left and taken["waited"] == 0
+    assert module.warnings[0].endswith(f"(its ansible-playbook, PID {process.pid} on this machine, has ended)")
+
+
+def test_a_lock_whose_run_still_runs_or_ran_elsewhere_is_waited_for(aws, lock_name):
+    # A process whose command line names ansible-playbook, still running: the run is alive.
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "ansible-playbook"])
+    try:
+        left_by(aws, lock_name, alive.pid)
+        with pytest.raises(AssertionError, match="locked by another run"):
+            take(aws, lock_name, holder={"user": "bob"}, timeout=20, poll=10)
+    finally:
+        alive.kill()
+        alive.wait()
+    # Taken on another machine: its PID says nothing here, the lock is waited for (or expires).
+    other = f"{lock_name}-other"
+    left_by(aws, other, alive.pid, machine="runner-7")
+    with pytest.raises(AssertionError, match="locked by another run"):
+        take(aws, other, holder={"user": "bob"}, timeout=20, poll=10)
+
+
+def test_the_run_is_the_topmost_ansible_playbook_process():
+    """Ansible's workers (and mitogen's) are forks with the same command line, gone after each task."""
+    script = (
+        "import sys; sys.path[:0] = " + repr(sys.path) + "; "
+        "from ansible_collections.flask_react.aws.plugins.modules import run_lock; "
+        "print(run_lock.playbook_process())"
+    )
+    # outer "ansible-playbook" (prints its PID) -> inner "ansible-playbook" (a worker) -> the module's process.
+    inner = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {script!r}], check=True)"
+    outer = (
+        "import os, subprocess, sys; print(os.getpid(), flush=True); "
+        f"subprocess.run([sys.executable, '-c', {inner!r}, 'ansible-playbook'], check=True)"
+    )
+    done = subprocess.run([sys.executable, "-c", outer, "ansible-playbook"], capture_output=True, text=True, check=True)
+    outer_pid, found = done.stdout.split()
+    assert found == outer_pid
 
 
 def test_force_breaks_a_live_lock(aws, lock_name):
