@@ -469,6 +469,8 @@ class Run:
         return "SUCCEEDED"
 
     def _command(self, command: str) -> BuildFailure | None:
+        if self.stop_reason:
+            return BuildFailure(self.stop_reason, "")
         self.log(f"Running command {command}")
         self.state.mkdir(exist_ok=True)
         first = not (self.state / "env").exists()
@@ -484,6 +486,9 @@ class Run:
         )
         with _lock:
             self.process = process
+            stopped = self.stop_reason is not None
+        if stopped:
+            threading.Thread(target=_kill, args=(process,), daemon=True).start()
         pump = threading.Thread(target=self._pump, args=(process,), daemon=True)
         pump.start()
         try:
@@ -512,8 +517,10 @@ class Run:
 
     def stop(self) -> None:
         """StopBuild: end the running command; the build's thread then records STOPPED."""
-        self.stop_reason = "STOPPED"
+        # Under the lock with _command's registration of its process: either this sees the process and
+        # kills it, or _command sees the stop once it registered it (a stop between Popen and then).
         with _lock:
+            self.stop_reason = "STOPPED"
             process = self.process
         if process is not None:
             threading.Thread(target=_kill, args=(process,), daemon=True).start()

@@ -505,8 +505,10 @@ def test_stop_build_ends_a_running_command(repo):
     github.commit(github_dir, location, {"README": "x"})
     codebuild, name = project(port, location, buildspec=inline("echo STARTED=yes", "sleep 60", "echo NEVER=1"))
     build_id = codebuild.start_build(projectName=name)["build"]["id"]
-    deadline = time.monotonic() + 30
-    while "STARTED=yes" not in _log_or_empty(port, codebuild, build_id) and time.monotonic() < deadline:
+    # Stopped once its command runs (however slow the machine is to get there).
+    deadline = time.monotonic() + 300
+    while "STARTED=yes" not in _log_or_empty(port, codebuild, build_id):
+        assert time.monotonic() < deadline, "the build's command never started"
         time.sleep(0.1)
     codebuild.stop_build(id=build_id)
     build = github.wait_for_build(port, build_id, timeout=30)
