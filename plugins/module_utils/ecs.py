@@ -507,11 +507,6 @@ def remove_services(client, cluster, services, timeout, error_class, warn, sleep
             sleep(5)
 
 
-def remove_service(client, cluster, service, timeout, error_class, warn, sleep=time.sleep, clock=time.monotonic):
-    """remove_services for one described ``service``."""
-    remove_services(client, cluster, [service], timeout, error_class, warn, sleep=sleep, clock=clock)
-
-
 def log_group_changes(current, retention_days, tags):
     """What a service's log group needs, from ``current`` (DescribeLogGroups' entry plus ``tags``, or
     None when it does not exist): ``(action, retention to set or None, tags to add)``; action is

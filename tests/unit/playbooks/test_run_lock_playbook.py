@@ -61,10 +61,12 @@ def recorded(record: Path) -> list[str]:
     return [f"{c['service']}:{c['action']}" for c in map(json.loads, record.read_text().splitlines())]
 
 
-def start(recording_emulator: Any, state: Path, name: str, *args: str) -> subprocess.Popen:
-    """Start ``playbooks/<name>`` in the background (its own process group, so a test can kill it all)."""
+def start(recording_emulator: Any, state: Path, name: str, *args: str, fresh: bool = True) -> subprocess.Popen:
+    """Start ``playbooks/<name>`` in the background (its own process group, so a test can kill it all);
+    ``fresh`` empties the emulator's record first."""
     port, record = recording_emulator
-    record.write_text("")
+    if fresh:
+        record.write_text("")
     return subprocess.Popen(
         ["ansible-playbook", f"playbooks/{name}", "-i", "inventories/local", *args],
         cwd=REPO,
@@ -170,17 +172,10 @@ def test_two_runs_at_once_write_one_after_the_other(recording_emulator: Any, tmp
     record = recording_emulator[1]
     first = start(recording_emulator, tmp_path, "teardown.yml", "-v", "-e", "app_lock_timeout=300")
     (tmp_path / "second").mkdir()
-    # start() empties the record: the second starts once the first is under way (its first call is recorded).
+    # The second starts once the first is under way (its first call is recorded), keeping the record.
     wait_for_call(record, "sts:GetCallerIdentity")
-    port = recording_emulator[0]
-    second = subprocess.Popen(
-        ["ansible-playbook", "playbooks/teardown.yml", "-i", "inventories/local", "-v", "-e", "app_lock_timeout=300"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=playbook_env(port, tmp_path / "second"),
-        start_new_session=True,
+    second = start(
+        recording_emulator, tmp_path / "second", "teardown.yml", "-v", "-e", "app_lock_timeout=300", fresh=False
     )
     outputs = [ANSI.sub("", run.communicate(timeout=600)[0]) for run in (first, second)]
     for run, output in zip((first, second), outputs, strict=True):
