@@ -46,6 +46,7 @@ SOURCE_FIELDS = ("type", "location", "reportBuildStatus", "buildspec")
 # call fails with this (terraform-provider-aws codebuild/project.go retries on the same text).
 PROPAGATION_CODE = "InvalidInputException"
 PROPAGATION_TEXT = "ot authorized to perform"
+# Seconds between two tries, unless the caller says otherwise (the role passes app_poll_interval).
 PROPAGATION_DELAY = 5
 
 
@@ -218,8 +219,8 @@ def is_role_propagation_error(error):
     return details.get("Code") == PROPAGATION_CODE and PROPAGATION_TEXT in details.get("Message", "")
 
 
-def call_while_role_propagates(call, timeout, errors, sleep=time.sleep, clock=time.monotonic):
-    """``call()``, again every PROPAGATION_DELAY seconds while it fails with the propagation error.
+def call_while_role_propagates(call, timeout, errors, sleep=time.sleep, clock=time.monotonic, delay=PROPAGATION_DELAY):
+    """``call()``, again every ``delay`` seconds while it fails with the propagation error.
 
     Gives up after ``timeout`` seconds (re-raising the last error). Returns (result, seconds waited),
     so the caller can say how long IAM took. ``errors`` is the exception class to catch (ClientError).
@@ -232,4 +233,4 @@ def call_while_role_propagates(call, timeout, errors, sleep=time.sleep, clock=ti
             remaining = timeout - (clock() - start)
             if not is_role_propagation_error(error) or remaining <= 0:
                 raise
-            sleep(min(PROPAGATION_DELAY, remaining))
+            sleep(min(max(delay, 1), remaining))

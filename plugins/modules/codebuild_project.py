@@ -128,6 +128,11 @@ options:
         policy does not let CodeBuild (this account, this project) assume it.
     type: int
     default: 120
+  poll_interval:
+    description: Seconds between two tries while the service role propagates.
+    type: int
+    default: 5
+    version_added: 0.5.0
   timeout_in_minutes:
     description: Build timeout (5 to 2160). Left out, unchanged on update; V(60) on create.
     type: int
@@ -280,7 +285,10 @@ def write_project(module, client, method, request):
     timeout = module.params["iam_propagation_timeout"]
     try:
         project, waited = call_while_role_propagates(
-            lambda: method(aws_retry=True, **request)["project"], timeout, botocore.exceptions.ClientError
+            lambda: method(aws_retry=True, **request)["project"],
+            timeout,
+            botocore.exceptions.ClientError,
+            delay=module.params["poll_interval"],
         )
     except botocore.exceptions.ClientError as error:
         if error.response["Error"].get("Code") == "InvalidInputException":
@@ -377,6 +385,7 @@ def main():
         remove_environment_variables=dict(type="list", elements="str", default=[]),
         service_role=dict(type="str"),
         iam_propagation_timeout=dict(type="int", default=120),
+        poll_interval=dict(type="int", default=5),
         timeout_in_minutes=dict(type="int"),
         badge_enabled=dict(type="bool"),
         cloudwatch_logs=dict(type="bool"),
