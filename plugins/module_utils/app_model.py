@@ -60,6 +60,17 @@ def ecs_name(app_name, service_name):
     return f"{app_name}-{service_name}"
 
 
+def scaling_policy_name(ecs_service, metric):
+    """A target-tracking scaling policy of the ECS service ``<app_name>-<service>``: ``<ecs_service>-<metric>``,
+    metric ``cpu`` (ECSServiceAverageCPUUtilization) or ``requests`` (ALBRequestCountPerTarget)."""
+    return f"{ecs_service}-{metric}"
+
+
+def scaling_policy_names(ecs_service):
+    """The service's scaling policy names by metric (``{cpu: ..., requests: ...}``)."""
+    return {metric: scaling_policy_name(ecs_service, metric) for metric in ("cpu", "requests")}
+
+
 # The ECS services' log groups are /ecs/<family>.
 LOG_GROUP_PREFIX = "/ecs/"
 
@@ -162,6 +173,15 @@ def resolve_service(service, app_name, ecr_repository_prefix, region="", account
         "database": bool(service.get("database", False)),
         "tests": tests_of(service),
         "rules": [{"paths": paths, "target_group": target_group}] if paths else [],
+        # Only for a service that autoscales (its min, max and targets; its policies' names).
+        **(
+            {
+                "autoscaling": dict(service["autoscaling"]),
+                "scaling_policies": scaling_policy_names(ecs_name(app_name, name)),
+            }
+            if service.get("autoscaling")
+            else {}
+        ),
     }
 
 
