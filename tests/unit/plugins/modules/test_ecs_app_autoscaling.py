@@ -9,7 +9,10 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.flask_react.aws.plugins.module_utils.ecs import autoscaling_errors, service_params
 from ansible_collections.flask_react.aws.plugins.modules import ecs_app_cluster, ecs_app_service
 
-from tests.unit.plugins.modules.test_ecs_app_service_many import Counted, app, run, writes  # noqa: F401
+from tests.unit.plugins.modules import test_ecs_app_service_many as many
+from tests.unit.plugins.modules.test_ecs_app_service_many import Counted, run, writes
+
+app = many.app  # the fixture: a cluster, two services' images and target groups behind one load balancer
 
 pytestmark = pytest.mark.emulator
 
