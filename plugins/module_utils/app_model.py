@@ -66,9 +66,13 @@ def scaling_policy_name(ecs_service, metric):
     return f"{ecs_service}-{metric}"
 
 
+# The autoscaling key each policy's metric comes from.
+SCALING_KEYS = {"cpu": "cpu_percent", "requests": "requests_per_target"}
+
+
 def scaling_policy_names(ecs_service):
     """The service's scaling policy names by metric (``{cpu: ..., requests: ...}``)."""
-    return {metric: scaling_policy_name(ecs_service, metric) for metric in ("cpu", "requests")}
+    return {metric: scaling_policy_name(ecs_service, metric) for metric in SCALING_KEYS}
 
 
 # The ECS services' log groups are /ecs/<family>.
@@ -177,7 +181,12 @@ def resolve_service(service, app_name, ecr_repository_prefix, region="", account
         **(
             {
                 "autoscaling": dict(service["autoscaling"]),
-                "scaling_policies": scaling_policy_names(ecs_name(app_name, name)),
+                # The policies it asks for (cpu_percent: cpu, requests_per_target: requests).
+                "scaling_policies": {
+                    metric: policy
+                    for metric, policy in scaling_policy_names(ecs_name(app_name, name)).items()
+                    if service["autoscaling"].get(SCALING_KEYS[metric]) is not None
+                },
             }
             if service.get("autoscaling")
             else {}
