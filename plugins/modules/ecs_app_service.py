@@ -848,8 +848,10 @@ def absent(module, client):
     # The scalable targets first (AWS keeps a target when its service is deleted), while the scaler
     # cannot fight the scale to 0 any more; only those of services that carry the tag are looked up.
     scaled = [name for name in names if AUTOSCALING_TAG in tags_of(current.get(name) or {})]
-    aas = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff(retries=10))
-    deregistered_targets = deregister_scalable_targets(aas, cluster, scaled, module.check_mode) if scaled else {}
+    deregistered_targets = {}
+    if scaled:
+        aas = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff(retries=10))
+        deregistered_targets = deregister_scalable_targets(aas, cluster, scaled, module.check_mode)
     if current and not module.check_mode:
         try:
             remove_services(
