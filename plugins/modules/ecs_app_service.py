@@ -679,17 +679,12 @@ def ensure_autoscaling(module, client, done):
         current_policies = read_scaling_policies(aas, resource_id) if target else {}
         names = scaling_policy_names(name)
         label = resource_label(module.params["load_balancer_arn"], params["target_group_arn"])
-        if (autoscaling or {}).get("requests_per_target") is not None and label is None and not module.check_mode:
-            module.fail_json(
-                msg=f"services[{name}].autoscaling.requests_per_target needs the service's target_group_arn "
-                "and load_balancer_arn (the policy's ResourceLabel)"
-            )
         policies = wanted_policies(autoscaling, names, label)
         target_action, actions = autoscaling_actions(autoscaling, policies, target, current_policies, names.values())
         marked = AUTOSCALING_TAG in tags_of(one["current"] or {})
         retag = bool(autoscaling) != marked
         if not module.check_mode:
-            apply_autoscaling(module, client, aas, one, (resource_id, autoscaling, policies), target_action, actions)
+            apply_autoscaling(client, aas, one, (resource_id, autoscaling, policies), target_action, actions)
         after = {"MinCapacity": autoscaling["min"], "MaxCapacity": autoscaling["max"]} if autoscaling else None
         one["autoscaling"] = dict(
             changed=bool(target_action or actions or retag),
@@ -712,7 +707,7 @@ def _autoscaling_state(target, policies):
     return dict(min=target.get("MinCapacity"), max=target.get("MaxCapacity"), policies=values)
 
 
-def apply_autoscaling(module, client, aas, one, wanted, target_action, actions):
+def apply_autoscaling(client, aas, one, wanted, target_action, actions):
     """The writes of ensure_autoscaling for one service: the tag first (so that a run stopped halfway
     still finds the target to remove), the target, then its policies; removing, the tag goes last."""
     resource_id, autoscaling, policies = wanted
@@ -764,6 +759,18 @@ def _drop_none(mapping):
 
 def present(module, client):
     services, cluster = service_params(module.params)[0], module.params["cluster"]
+    unlabelled = [
+        params["name"]
+        for params in services
+        if (params.get("autoscaling") or {}).get("requests_per_target") is not None
+        and resource_label(module.params["load_balancer_arn"], params["target_group_arn"]) is None
+    ]
+    if unlabelled and not module.check_mode:
+        # Before any write: the policy's ResourceLabel names the load balancer and the target group.
+        module.fail_json(
+            msg=f"autoscaling.requests_per_target of {', '.join(unlabelled)} needs the service's target_group_arn "
+            "and load_balancer_arn (ARNs of an application load balancer and its target group)"
+        )
     log_groups = ensure_log_groups(module, services) if module.params["log_retention_days"] else {}
     current = read_services(client, cluster, [params["name"] for params in services])
     definitions = read_task_definitions(client, current.values())

@@ -255,3 +255,11 @@ def test_the_module_checks_autoscaling_before_any_call():
     )
     validated = ArgumentSpecValidator(ecs_app_service.argument_spec()).validate(params).validated_parameters
     assert "services[0].autoscaling.min (3) must be <= services[0].autoscaling.max (2)" in service_params(validated)[1]
+
+
+def test_requests_per_target_without_a_load_balancer_fails_before_any_write(aws, app):
+    params, api = scaled(aws, app)
+    module = many.Module(aws, dict(params, load_balancer_arn=None))
+    with pytest.raises(AssertionError, match=f"autoscaling.requests_per_target of {api} needs"):
+        ecs_app_service.present(module, module.client("ecs"))
+    assert writes(module.calls) == [] and module.calls == []
