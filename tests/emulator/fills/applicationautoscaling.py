@@ -67,7 +67,7 @@ def install() -> None:
 
     def register_scalable_target(self, namespace, r_id, dimension, *args, **kwargs):
         if namespace == "ecs" and r_id.count("/") == 2:
-            _, cluster, service = r_id.split("/")
+            cluster, service = r_id.split("/")[1:]
             found = self.ecs_backend.services.get(f"{cluster}:{service}")
             if found is None or found.status != "ACTIVE":
                 raise AWSValidationException(f"ECS service doesn't exist: {r_id}")
