@@ -57,7 +57,7 @@ _value:
   description:
     - One entry per service, keys name, family, log_group, container, target_group, port, cpu, memory,
       desired_count, environment, secrets, command, cpu_architecture, platform, secret_resources (what
-      the execution role must read).
+      the execution role must read), autoscaling (the service's C(autoscaling), or None).
   type: list
   elements: dict
 """
@@ -104,6 +104,8 @@ def ecs_service_specs(app_services, app_name, database=None):
                 "cpu_architecture": cpu_architecture(service),
                 "platform": platform_of(service),
                 "secret_resources": secret_resources(secrets),
+                # min, max, cpu_percent, requests_per_target (None: the service does not autoscale).
+                "autoscaling": service.get("autoscaling") or None,
             }
         )
     return specs

@@ -60,6 +60,21 @@ def ecs_name(app_name, service_name):
     return f"{app_name}-{service_name}"
 
 
+def scaling_policy_name(ecs_service, metric):
+    """A target-tracking scaling policy of the ECS service ``<app_name>-<service>``: ``<ecs_service>-<metric>``,
+    metric ``cpu`` (ECSServiceAverageCPUUtilization) or ``requests`` (ALBRequestCountPerTarget)."""
+    return f"{ecs_service}-{metric}"
+
+
+# The autoscaling key each policy's metric comes from.
+SCALING_KEYS = {"cpu": "cpu_percent", "requests": "requests_per_target"}
+
+
+def scaling_policy_names(ecs_service):
+    """The service's scaling policy names by metric (``{cpu: ..., requests: ...}``)."""
+    return {metric: scaling_policy_name(ecs_service, metric) for metric in SCALING_KEYS}
+
+
 # The ECS services' log groups are /ecs/<family>.
 LOG_GROUP_PREFIX = "/ecs/"
 
@@ -162,6 +177,20 @@ def resolve_service(service, app_name, ecr_repository_prefix, region="", account
         "database": bool(service.get("database", False)),
         "tests": tests_of(service),
         "rules": [{"paths": paths, "target_group": target_group}] if paths else [],
+        # Only for a service that autoscales (its min, max and targets; its policies' names).
+        **(
+            {
+                "autoscaling": dict(service["autoscaling"]),
+                # The policies it asks for (cpu_percent: cpu, requests_per_target: requests).
+                "scaling_policies": {
+                    metric: policy
+                    for metric, policy in scaling_policy_names(ecs_name(app_name, name)).items()
+                    if service["autoscaling"].get(SCALING_KEYS[metric]) is not None
+                },
+            }
+            if service.get("autoscaling")
+            else {}
+        ),
     }
 
 

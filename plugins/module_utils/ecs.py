@@ -34,6 +34,7 @@ SERVICE_KEYS = (
     "build",
     "cpu_architecture",
     "test",
+    "autoscaling",
 )
 # The task definition's runtimePlatform.cpuArchitecture values Fargate runs (Linux); the image is
 # built for the matching docker platform (linux/amd64, linux/arm64). Either case is accepted.
@@ -100,6 +101,8 @@ def ecs_service_errors(where, service):
         not isinstance(tests, list) or not all(isinstance(command, str) and command.strip() for command in tests)
     ):
         errors.append(f"{where}.test must be a list of non-empty shell commands (strings)")
+    if service.get("autoscaling") is not None:
+        errors.extend(autoscaling_errors(where + ".autoscaling", service["autoscaling"]))
     build = service.get("build")
     if build is not None:
         if not isinstance(build, dict) or set(build) - set(BUILD_KEYS):
@@ -113,6 +116,125 @@ def ecs_service_errors(where, service):
             if "args" in build:
                 errors.extend(_name_map_errors(where + ".build", "args", build["args"], "plain values"))
     return errors
+
+
+# --- Application Auto Scaling of a service (app_services[].autoscaling), pure planning ----------------
+
+AUTOSCALING_KEYS = ("min", "max", "cpu_percent", "requests_per_target")
+SCALABLE_DIMENSION = "ecs:service:DesiredCount"
+# The policy name's suffix (app_model.scaling_policy_name) -> (autoscaling key, predefined metric).
+SCALING_METRICS = {
+    "cpu": ("cpu_percent", "ECSServiceAverageCPUUtilization"),
+    "requests": ("requests_per_target", "ALBRequestCountPerTarget"),
+}
+# The tag ecs_app_service puts on a service it registered as a scalable target: a run where no service
+# autoscales reads Application Auto Scaling only for services carrying it (DescribeServices already
+# returns the tags), so the feature costs no call while it is off.
+AUTOSCALING_TAG = "flask_react.aws:autoscaling"
+
+
+def autoscaling_errors(where, value):
+    """Errors in one service's ``autoscaling`` ({min, max, cpu_percent, requests_per_target})."""
+    if not isinstance(value, dict) or set(value) - set(AUTOSCALING_KEYS):
+        return [f"{where} must be a mapping with only {', '.join(AUTOSCALING_KEYS)}"]
+    errors = [
+        f"{where}.{key} must be a whole number"
+        for key in AUTOSCALING_KEYS
+        if value.get(key) is not None and not _is_int(value[key])
+    ]
+    if errors:
+        return errors
+    low, high = value.get("min"), value.get("max")
+    if low is None or high is None:
+        errors.append(f"{where}.min and {where}.max are required (the task counts it scales between)")
+    else:
+        if low < 0:
+            errors.append(f"{where}.min must be >= 0")
+        if high < 1:
+            errors.append(f"{where}.max must be >= 1")
+        if low > high:
+            errors.append(f"{where}.min ({low}) must be <= {where}.max ({high})")
+    cpu, requests = value.get("cpu_percent"), value.get("requests_per_target")
+    if cpu is None and requests is None:
+        errors.append(f"{where} needs cpu_percent or requests_per_target (or both): the metrics it tracks")
+    if cpu is not None and not 1 <= cpu <= 100:
+        errors.append(f"{where}.cpu_percent must be 1..100 (the average CPU utilization to keep)")
+    if requests is not None and requests < 1:
+        errors.append(f"{where}.requests_per_target must be >= 1 (ALB requests per task per minute)")
+    return errors
+
+
+def scalable_resource_id(cluster, service):
+    """Application Auto Scaling's ResourceId of an ECS service."""
+    return f"service/{cluster}/{service}"
+
+
+def resource_label(load_balancer_arn, target_group_arn):
+    """ALBRequestCountPerTarget's ResourceLabel, ``app/<lb-name>/<lb-id>/targetgroup/<tg-name>/<tg-id>``,
+    from the load balancer's and target group's ARNs; None when either is missing or malformed."""
+    balancer = (load_balancer_arn or "").split(":loadbalancer/", 1)
+    group = (target_group_arn or "").split(":targetgroup/", 1)
+    if len(balancer) != 2 or len(group) != 2 or not balancer[1].startswith("app/"):
+        return None
+    return f"{balancer[1]}/targetgroup/{group[1]}"
+
+
+def wanted_policies(autoscaling, names, label):
+    """The target-tracking policies ``autoscaling`` asks for: policy name -> PutScalingPolicy's
+    TargetTrackingScalingPolicyConfiguration (``names``: metric suffix -> policy name)."""
+    policies = {}
+    for suffix, (key, metric) in SCALING_METRICS.items():
+        if (autoscaling or {}).get(key) is None:
+            continue
+        specification = {"PredefinedMetricType": metric}
+        if suffix == "requests":
+            specification["ResourceLabel"] = label
+        policies[names[suffix]] = {
+            "TargetValue": float(autoscaling[key]),
+            "PredefinedMetricSpecification": specification,
+        }
+    return policies
+
+
+def _policy_key(configuration):
+    """What a target-tracking configuration is compared on: the metric, its label, the target value
+    (AWS fills the cooldowns and DisableScaleIn we never send)."""
+    specification = (configuration or {}).get("PredefinedMetricSpecification") or {}
+    return (
+        specification.get("PredefinedMetricType"),
+        specification.get("ResourceLabel"),
+        float((configuration or {}).get("TargetValue") or 0),
+    )
+
+
+def autoscaling_actions(autoscaling, policies, current_target, current_policies, ours):
+    """What one service's autoscaling needs: (target action, {policy name: action}), actions create,
+    update, delete or None. ``current_target`` is DescribeScalableTargets' entry (or None),
+    ``current_policies`` DescribeScalingPolicies' entries by name; ``ours`` the names this module
+    manages (a policy someone else put on the target is left alone). Deregistering the target deletes
+    its policies (AWS does): they are planned as deletes, never called."""
+    if not autoscaling:
+        if current_target is None:
+            return None, {}
+        return "delete", {name: "delete" for name in current_policies}
+    target_action = None
+    if current_target is None:
+        target_action = "create"
+    elif (current_target.get("MinCapacity"), current_target.get("MaxCapacity")) != (
+        autoscaling["min"],
+        autoscaling["max"],
+    ):
+        target_action = "update"
+    actions = {}
+    for name in ours:
+        want, have = policies.get(name), current_policies.get(name)
+        if want and not have:
+            actions[name] = "create"
+        elif want and _policy_key(want) != _policy_key(have.get("TargetTrackingScalingPolicyConfiguration")):
+            actions[name] = "update"
+        elif have and not want:
+            actions[name] = "delete"
+    return target_action, actions
 
 
 # flask_react.aws.ecs_app_service: the options an item of ``services`` may set (the top-level option
@@ -132,6 +254,8 @@ SERVICE_OPTIONS = (
     "command",
     "log_group",
     "target_group_arn",
+    "autoscaling",
+    "deployment_alarms",
 )
 REQUIRED_PER_SERVICE = ("container_name", "container_port", "image", "log_group")
 REQUIRED_SHARED = ("execution_role_arn", "subnets", "security_groups")
@@ -159,6 +283,8 @@ def service_params(params):
             missing = [where + key for key in REQUIRED_PER_SERVICE if service.get(key) in (None, "")]
             if missing:
                 errors.append(f"{', '.join(missing)} required when state is present")
+            if service.get("autoscaling"):
+                errors.extend(autoscaling_errors(where + "autoscaling", service["autoscaling"]))
     if params.get("state", "present") == "present":
         missing = [key for key in REQUIRED_SHARED if not params.get(key)]
         if missing:
@@ -304,10 +430,28 @@ def service_settings(params, task_definition_arn, desired_count):
             }
         },
         "healthCheckGracePeriodSeconds": params["health_check_grace_period"] if params["target_group_arn"] else None,
-        "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+        "deploymentConfiguration": deployment_configuration(params.get("deployment_alarms")),
         "enableExecuteCommand": params["enable_execute_command"],
         "propagateTags": "SERVICE",
     }
+
+
+def deployment_configuration(alarms):
+    """The circuit breaker with rollback, and the CloudWatch alarms that fail (and roll back) a
+    deployment when ``alarms`` names any."""
+    configuration = {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+    if alarms:
+        configuration["alarms"] = {"alarmNames": sorted(alarms), "enable": True, "rollback": True}
+    return configuration
+
+
+def _alarms(configuration):
+    """The deployment alarms in effect: (sorted names, rollback), or None when off (DescribeServices
+    gives no ``alarms`` to a service never given any, ``enable: false`` to one whose alarms were turned off)."""
+    alarms = (configuration or {}).get("alarms") or {}
+    if not alarms.get("enable"):
+        return None
+    return sorted(alarms.get("alarmNames") or []), bool(alarms.get("rollback"))
 
 
 def _normalised(key, value):
@@ -323,7 +467,8 @@ def _normalised(key, value):
             (lb.get("targetGroupArn"), lb.get("containerName"), lb.get("containerPort")) for lb in value or []
         )
     if key == "deploymentConfiguration":
-        return (value or {}).get("deploymentCircuitBreaker") or {"enable": False, "rollback": False}
+        breaker = (value or {}).get("deploymentCircuitBreaker") or {"enable": False, "rollback": False}
+        return breaker, _alarms(value)
     if key == "enableExecuteCommand":
         return bool(value)
     if key == "propagateTags":
@@ -345,6 +490,9 @@ def service_changes(desired, current):
         changes["deploymentConfiguration"] = dict(
             current.get("deploymentConfiguration") or {}, **desired["deploymentConfiguration"]
         )
+        if "alarms" not in desired["deploymentConfiguration"] and _alarms(current.get("deploymentConfiguration")):
+            # No alarm any more: turned off (UpdateService keeps what it is not given).
+            changes["deploymentConfiguration"]["alarms"] = {"alarmNames": [], "enable": False, "rollback": False}
     return changes
 
 
@@ -519,3 +667,63 @@ def log_group_changes(current, retention_days, tags):
     have = current.get("tags") or {}
     to_add = {key: value for key, value in tags.items() if have.get(key) != value}
     return ("update" if retention or to_add else None), retention, to_add
+
+
+# --- Application Auto Scaling calls both ECS modules share -------------------------------------------
+
+
+def read_scalable_targets(aas, cluster, names):
+    """The scalable targets (ecs:service:DesiredCount) of the cluster's named services, by ResourceId:
+    one DescribeScalableTargets per 50 services (its ResourceIds limit)."""
+    ids = [scalable_resource_id(cluster, name) for name in names]
+    found = {}
+    for start in range(0, len(ids), 50):
+        pages = aas.get_paginator("describe_scalable_targets").paginate(
+            ServiceNamespace="ecs", ResourceIds=ids[start : start + 50], ScalableDimension=SCALABLE_DIMENSION
+        )
+        for page in pages:
+            found.update((target["ResourceId"], target) for target in page.get("ScalableTargets", []))
+    return found
+
+
+def read_scaling_policies(aas, resource_id):
+    """The scaling policies of one scalable target, by name."""
+    policies = {}
+    pages = aas.get_paginator("describe_scaling_policies").paginate(
+        ServiceNamespace="ecs", ResourceId=resource_id, ScalableDimension=SCALABLE_DIMENSION
+    )
+    for page in pages:
+        policies.update((policy["PolicyName"], policy) for policy in page.get("ScalingPolicies", []))
+    return policies
+
+
+def deregister_scalable_targets(aas, cluster, names, check_mode):
+    """Deregister the scalable targets of the named services (AWS deletes a target's policies with it,
+    but never the target when its ECS service is deleted: the target would outlive the service).
+    Returns {service name: [its policies' names]} for each one registered (that would be, in check mode)."""
+    if not names:
+        return {}
+    targets = read_scalable_targets(aas, cluster, names)
+    gone = {}
+    for name in names:
+        resource_id = scalable_resource_id(cluster, name)
+        if resource_id not in targets:
+            continue
+        gone[name] = sorted(read_scaling_policies(aas, resource_id))
+        if not check_mode:
+            aas.deregister_scalable_target(
+                aws_retry=True, ServiceNamespace="ecs", ResourceId=resource_id, ScalableDimension=SCALABLE_DIMENSION
+            )
+    return gone
+
+
+def autoscaling_plan(name, target_action, policy_actions):
+    """Plan entries ({type, name, action}) of one service's scalable target and scaling policies."""
+    planned = []
+    if target_action:
+        planned.append({"type": "AWS::ApplicationAutoScaling::ScalableTarget", "name": name, "action": target_action})
+    planned += [
+        {"type": "AWS::ApplicationAutoScaling::ScalingPolicy", "name": policy, "action": action}
+        for policy, action in sorted(policy_actions.items())
+    ]
+    return planned

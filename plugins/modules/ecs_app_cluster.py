@@ -22,6 +22,9 @@ description:
     service fails at once, naming them, before anything is deleted (DeleteCluster would refuse it for
     as long as they exist). C(ClusterContainsServicesException) is retried while deleted services drain
     (up to O(wait_timeout) seconds, with a warning saying what it waits for).
+  - A service removed here (purged or on O(state=absent)) that is an Application Auto Scaling scalable target
+    is deregistered first (its scaling policies with it) - AWS keeps a target when its ECS service is deleted.
+    One C(DescribeScalableTargets) for all the services removed; none when nothing is removed.
   - With O(report_usage=true), RV(in_use) names the target groups and ECR repositories the services
     left in the cluster use, so that a purge elsewhere can spare them.
   - The first cluster of an account new to ECS is refused ("Unable to assume the service linked
@@ -124,7 +127,8 @@ services_removed:
   description:
     - The services removed (or that would be, in check mode), each with its C(name), the C(families) of its
       task definitions, the revisions C(deregistered) and, with O(log_group_prefix), the C(log_group) deleted
-      (empty when there was none).
+      (empty when there was none); for a service that was registered as an Application Auto Scaling scalable
+      target, its C(scaling_policies) (the target and they are deregistered before the service is deleted).
   returned: always
   type: list
   elements: dict
@@ -152,7 +156,9 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
+    autoscaling_plan,
     cluster_services,
+    deregister_scalable_targets,
     ecr_image_reference,
     family_of,
     is_owned,
@@ -238,7 +244,8 @@ def present(module, client):
         services_removed=removed,
         in_use=usage(client, live) if params["report_usage"] else {},
         plan=ecs_cluster_plan(name, ("create" if cluster is None else "update") if changed else None, removed)
-        + [entry("AWS::Logs::LogGroup", gone["log_group"], "delete") for gone in removed if gone.get("log_group")],
+        + [entry("AWS::Logs::LogGroup", gone["log_group"], "delete") for gone in removed if gone.get("log_group")]
+        + autoscaling_entries(removed),
     )
     if module._diff:
         result["diff"] = dict(
@@ -265,7 +272,12 @@ def remove_log_groups(module, removed):
 
 def remove_services(module, client, cluster, services):
     """Remove the described services (drained together) and their families' revisions; what was (or would
-    be) removed."""
+    be) removed. Their Application Auto Scaling targets go first (one DescribeScalableTargets for all):
+    AWS keeps a target when its service is deleted, and a scaler would fight the scale to 0."""
+    scaled = {}
+    if services:
+        aas = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff(retries=10))
+        scaled = deregister_scalable_targets(aas, cluster, [s["serviceName"] for s in services], module.check_mode)
     if services and not module.check_mode:
         try:
             drain_and_delete(
@@ -278,7 +290,19 @@ def remove_services(module, client, cluster, services):
         families = sorted({service["serviceName"], family_of(service.get("taskDefinition") or service["serviceName"])})
         deregistered, _deleted = remove_families(client, families, module.check_mode)
         removed.append(dict(name=service["serviceName"], families=families, deregistered=deregistered))
+        if service["serviceName"] in scaled:
+            removed[-1]["scaling_policies"] = scaled[service["serviceName"]]
     return removed
+
+
+def autoscaling_entries(removed):
+    """The plan entries of the removed services' scalable targets and policies (deregistered with them)."""
+    return [
+        change
+        for service in removed
+        if "scaling_policies" in service
+        for change in autoscaling_plan(service["name"], "delete", dict.fromkeys(service["scaling_policies"], "delete"))
+    ]
 
 
 def usage(client, services):
@@ -341,7 +365,7 @@ def absent(module, client):
     leftover = sorted(set(params["services"] or []) - {f for r in removed for f in r["families"]})
     _deregistered, deleted = remove_families(client, leftover, module.check_mode)
     changed = bool(removed) or bool(deleted) or cluster is not None
-    planned = ecs_cluster_plan(name, "delete" if cluster is not None else None, removed)
+    planned = ecs_cluster_plan(name, "delete" if cluster is not None else None, removed) + autoscaling_entries(removed)
     if cluster is None or module.check_mode:
         return dict(
             changed=changed,

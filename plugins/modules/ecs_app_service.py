@@ -43,6 +43,20 @@ description:
     there is never applied) and has no drain step on delete; the task definition module never compares
     the task-level CPU and memory nor the execution role, and matches any older revision of the family,
     so it can return one with another image. Neither can keep the image the service runs.
+  - A service with O(services[].autoscaling) is registered as an Application Auto Scaling scalable
+    target (C(ecs:service:DesiredCount), between its C(min) and C(max) tasks) with a target-tracking
+    policy per metric it names - C(ECSServiceAverageCPUUtilization) (C(cpu_percent)) and
+    C(ALBRequestCountPerTarget) (C(requests_per_target), its C(ResourceLabel) from O(load_balancer_arn)
+    and the service's target group). While it autoscales, its C(desiredCount) is the scaler's - the
+    module sets it only when it creates the service. Without C(autoscaling), its target is deregistered
+    (its policies with it). The service carries the tag C(flask_react.aws:autoscaling) while it is
+    registered, so a run where no service autoscales makes no Application Auto Scaling call; otherwise
+    one C(DescribeScalableTargets) for every service of the run, and one C(DescribeScalingPolicies) per
+    registered target. A service kept at 0 tasks while its image does not exist is registered once the
+    image exists. M(community.aws.application_autoscaling_policy) would be one more module run per
+    service and policy, and it cannot leave a scaler-set count alone in the service module.
+  - O(services[].deployment_alarms) names CloudWatch alarms that fail a deployment and roll it back
+    (C(deploymentConfiguration.alarms)); none turns the alarms off.
   - Supports check mode and diff mode.
 options:
   cluster:
@@ -108,6 +122,30 @@ options:
       target_group_arn:
         description: As the top-level O(target_group_arn).
         type: str
+      autoscaling:
+        description: As the top-level O(autoscaling).
+        type: dict
+        version_added: 0.5.0
+        suboptions:
+          min:
+            description: Fewest tasks (0 allowed).
+            type: int
+            required: true
+          max:
+            description: Most tasks (at least 1, at least O(services[].autoscaling.min)).
+            type: int
+            required: true
+          cpu_percent:
+            description: Average CPU utilization (1..100) to keep, by adding and removing tasks.
+            type: int
+          requests_per_target:
+            description: Load balancer requests per task per minute to keep (needs the target group).
+            type: int
+      deployment_alarms:
+        description: As the top-level O(deployment_alarms).
+        type: list
+        elements: str
+        version_added: 0.5.0
   state:
     description: V(present) creates or updates; V(absent) deletes the service and deregisters the family.
     type: str
@@ -211,6 +249,41 @@ options:
   tags:
     description: Tags of the service and task definition. Tags are added or updated, never removed.
     type: dict
+  autoscaling:
+    description:
+      - Scale the service between C(min) and C(max) tasks with target-tracking policies on
+        C(cpu_percent) and/or C(requests_per_target) (at least one). Omitted, the service does not
+        autoscale (a target registered before is deregistered).
+    type: dict
+    version_added: 0.5.0
+    suboptions:
+      min:
+        description: Fewest tasks (0 allowed).
+        type: int
+        required: true
+      max:
+        description: Most tasks (at least 1, at least O(autoscaling.min)).
+        type: int
+        required: true
+      cpu_percent:
+        description: Average CPU utilization (1..100) to keep.
+        type: int
+      requests_per_target:
+        description: Load balancer requests per task per minute to keep (needs O(target_group_arn)).
+        type: int
+  load_balancer_arn:
+    description:
+      - The load balancer in front of the target groups; needed by C(requests_per_target)
+        (the policy's C(ResourceLabel)).
+    type: str
+    version_added: 0.5.0
+  deployment_alarms:
+    description:
+      - CloudWatch alarms whose C(ALARM) state fails a deployment and rolls it back; empty turns them off.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.5.0
   wait_timeout:
     description:
       - Seconds to wait for the deleted services to become C(INACTIVE), and to retry ECS's "not yet" answers,
@@ -294,6 +367,7 @@ services:
       registered: false
       changed: false
       service: {service_name: flask-react-users, desired_count: 1}
+      autoscaling: {target: null, policies: {}}
   contains:
     name:
       description: The service's name (and its task definition family).
@@ -326,6 +400,15 @@ services:
       description: True when a new task definition revision was registered (or would be in check mode).
       type: bool
       returned: when state is present
+    autoscaling:
+      description:
+        - What the run did (or would do) to the service's scalable target (C(target) - create, update,
+          delete or null) and scaling policies (C(policies), name -> action); returned for a service that
+          autoscales or stopped autoscaling. With O(state=absent), C(deregistered) the target's policies
+          when a target was deregistered.
+      type: dict
+      returned: when the service autoscales or did
+      version_added: 0.5.0
     deregistered:
       description: The family's revisions deregistered.
       type: list
@@ -388,21 +471,33 @@ except ImportError:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.app_model import scaling_policy_names
 from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
+    AUTOSCALING_TAG,
+    SCALABLE_DIMENSION,
+    autoscaling_actions,
+    autoscaling_plan,
     call_when_ready,
     choose_image,
     common_prefix,
+    deregister_scalable_targets,
     describe_services,
     ecr_image_reference,
     log_group_changes,
     owned_task_definition,
+    read_scalable_targets,
+    read_scaling_policies,
     remove_families,
     remove_services,
+    resource_label,
+    scalable_resource_id,
     service_changes,
     service_params,
     service_settings,
     tag_changes,
+    tags_of,
     task_definition_request,
+    wanted_policies,
 )
 from ansible_collections.flask_react.aws.plugins.module_utils.plan import (
     ecs_service_plan,
@@ -529,7 +624,9 @@ def ensure_service(module, client, planned, waiting, deadline):
         td_arn = f"{name}:(new revision)"
     else:
         td_arn = service["taskDefinition"]
-    desired = service_settings(params, td_arn, 0 if waiting else params["desired_count"])
+    # While the service autoscales its count is the scaler's: set only when the service is created.
+    count = None if service is not None and params.get("autoscaling") else params["desired_count"]
+    desired = service_settings(params, td_arn, 0 if waiting else count)
     if service is None:
         changes, changed = desired, True
         if not module.check_mode:
@@ -555,6 +652,90 @@ def ensure_service(module, client, planned, waiting, deadline):
     return dict(planned, service=service, task_definition_arn=td_arn, waiting=waiting, changes=changes, changed=changed)
 
 
+def ensure_autoscaling(module, client, done):
+    """Register, update or deregister each service's scalable target and its target-tracking policies;
+    each service of ``done`` looked at gets ``autoscaling`` ({changed, target, policies, before, after}).
+
+    Only services that autoscale or carry AUTOSCALING_TAG (registered before) are looked at: one
+    DescribeScalableTargets for all of them, one DescribeScalingPolicies per registered target. A
+    service waiting for its image is left for the run after its first build (a scaler's minimum would
+    start tasks that cannot pull)."""
+    cluster = module.params["cluster"]
+    looked_at = [
+        one
+        for one in done
+        if not one["waiting"] and (one["params"].get("autoscaling") or AUTOSCALING_TAG in tags_of(one["current"] or {}))
+    ]
+    if not looked_at:
+        return done
+    aas = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff(retries=10))
+    existing = [one["params"]["name"] for one in looked_at if one["current"] is not None]
+    targets = read_scalable_targets(aas, cluster, existing) if existing else {}
+    for one in looked_at:
+        params = one["params"]
+        name, autoscaling = params["name"], params.get("autoscaling")
+        resource_id = scalable_resource_id(cluster, name)
+        target = targets.get(resource_id)
+        current_policies = read_scaling_policies(aas, resource_id) if target else {}
+        names = scaling_policy_names(name)
+        label = resource_label(module.params["load_balancer_arn"], params["target_group_arn"])
+        policies = wanted_policies(autoscaling, names, label)
+        target_action, actions = autoscaling_actions(autoscaling, policies, target, current_policies, names.values())
+        marked = AUTOSCALING_TAG in tags_of(one["current"] or {})
+        retag = bool(autoscaling) != marked
+        if not module.check_mode:
+            apply_autoscaling(client, aas, one, (resource_id, autoscaling, policies), target_action, actions)
+        after = {"MinCapacity": autoscaling["min"], "MaxCapacity": autoscaling["max"]} if autoscaling else None
+        one["autoscaling"] = dict(
+            changed=bool(target_action or actions or retag),
+            target=target_action,
+            policies=actions,
+            before=_autoscaling_state(target, current_policies),
+            after=_autoscaling_state(after, policies),
+        )
+    return done
+
+
+def _autoscaling_state(target, policies):
+    """A scalable target and its policies, for the diff: {min, max, policies: {name: target value}}."""
+    if not target:
+        return {}
+    values = {
+        name: (policy.get("TargetTrackingScalingPolicyConfiguration") or policy).get("TargetValue")
+        for name, policy in policies.items()
+    }
+    return dict(min=target.get("MinCapacity"), max=target.get("MaxCapacity"), policies=values)
+
+
+def apply_autoscaling(client, aas, one, wanted, target_action, actions):
+    """The writes of ensure_autoscaling for one service: the tag first (so that a run stopped halfway
+    still finds the target to remove), the target, then its policies; removing, the tag goes last."""
+    resource_id, autoscaling, policies = wanted
+    service_arn = one["service"]["serviceArn"]
+    where = dict(aws_retry=True, ServiceNamespace="ecs", ResourceId=resource_id, ScalableDimension=SCALABLE_DIMENSION)
+    marked = AUTOSCALING_TAG in tags_of(one["current"] or {})
+    if not autoscaling:
+        if target_action == "delete":
+            aas.deregister_scalable_target(**where)
+        if marked:
+            client.untag_resource(aws_retry=True, resourceArn=service_arn, tagKeys=[AUTOSCALING_TAG])
+        return
+    if not marked:
+        client.tag_resource(aws_retry=True, resourceArn=service_arn, tags=[{"key": AUTOSCALING_TAG, "value": "true"}])
+    if target_action:
+        aas.register_scalable_target(MinCapacity=autoscaling["min"], MaxCapacity=autoscaling["max"], **where)
+    for name, action in actions.items():
+        if action == "delete":
+            aas.delete_scaling_policy(PolicyName=name, **where)
+        else:
+            aas.put_scaling_policy(
+                PolicyName=name,
+                PolicyType="TargetTrackingScaling",
+                TargetTrackingScalingPolicyConfiguration=policies[name],
+                **where,
+            )
+
+
 def ensure_tags(module, client, service):
     to_set = tag_changes(module.params["tags"], service.get("tags"))
     if to_set and not module.check_mode:
@@ -578,6 +759,18 @@ def _drop_none(mapping):
 
 def present(module, client):
     services, cluster = service_params(module.params)[0], module.params["cluster"]
+    unlabelled = [
+        params["name"]
+        for params in services
+        if (params.get("autoscaling") or {}).get("requests_per_target") is not None
+        and resource_label(module.params["load_balancer_arn"], params["target_group_arn"]) is None
+    ]
+    if unlabelled and not module.check_mode:
+        # Before any write: the policy's ResourceLabel names the load balancer and the target group.
+        module.fail_json(
+            msg=f"autoscaling.requests_per_target of {', '.join(unlabelled)} needs the service's target_group_arn "
+            "and load_balancer_arn (ARNs of an application load balancer and its target group)"
+        )
     log_groups = ensure_log_groups(module, services) if module.params["log_retention_days"] else {}
     current = read_services(client, cluster, [params["name"] for params in services])
     definitions = read_task_definitions(client, current.values())
@@ -594,7 +787,10 @@ def present(module, client):
     waiting = {one["params"]["name"] for one in first_run if one["image"] in missing}
     deadline = time.monotonic() + module.params["wait_timeout"]
     done = [ensure_service(module, client, one, one["params"]["name"] in waiting, deadline) for one in plans]
-    changed_names = [one["params"]["name"] for one in done if one["changed"]]
+    done = ensure_autoscaling(module, client, done)
+    changed_names = [
+        one["params"]["name"] for one in done if one["changed"] or (one.get("autoscaling") or {}).get("changed")
+    ]
     if changed_names and not module.check_mode:
         # What the writes left, in one read (DescribeServices, 10 a call).
         described = read_services(client, cluster, changed_names)
@@ -609,25 +805,31 @@ def services_result(module, done, log_groups):
     for one in done:
         name, log_group = one["params"]["name"], one["params"]["log_group"]
         log_action, (log_before, log_after) = log_groups.get(log_group, (None, ({}, {})))
+        scaling = one.get("autoscaling") or {}
         planned = ecs_service_plan(name, one["changed"], created=one["created"], registered=bool(one["registered"]))
+        planned += autoscaling_plan(name, scaling.get("target"), scaling.get("policies") or {})
         if log_action:
             planned.insert(0, entry("AWS::Logs::LogGroup", log_group, log_action))
         planned_each.append(planned)
         per_service[name] = dict(
             name=name,
             log_group=log_group,
-            changed=one["changed"] or bool(log_action),
+            changed=one["changed"] or bool(log_action) or bool(scaling.get("changed")),
             service=camel_dict_to_snake_dict(one["service"] or {}, ignore_list=["tags"]),
             task_definition_arn=one["task_definition_arn"],
             image=one["image"],
             waiting_for_image=one["waiting"],
             registered=one["registered"],
         )
+        if scaling:
+            per_service[name]["autoscaling"] = dict(target=scaling["target"], policies=scaling["policies"])
         before[name] = dict(
             task_definition=owned_task_definition(one["current_td"]),
             service={key: (one["current"] or {}).get(key) for key in one["changes"]} if one["current_td"] else {},
         )
         after[name] = dict(task_definition=owned_task_definition(one["request"]), service=one["changes"])
+        if scaling:
+            before[name]["autoscaling"], after[name]["autoscaling"] = scaling["before"], scaling["after"]
         if log_action:
             before[name]["log_group"], after[name]["log_group"] = log_before, log_after
     result = dict(
@@ -650,6 +852,13 @@ def absent(module, client):
     cluster = module.params["cluster"]
     names = [params["name"] for params in service_params(module.params)[0]]
     current = read_services(client, cluster, names)
+    # The scalable targets first (AWS keeps a target when its service is deleted), while the scaler
+    # cannot fight the scale to 0 any more; only those of services that carry the tag are looked up.
+    scaled = [name for name in names if AUTOSCALING_TAG in tags_of(current.get(name) or {})]
+    deregistered_targets = {}
+    if scaled:
+        aas = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff(retries=10))
+        deregistered_targets = deregister_scalable_targets(aas, cluster, scaled, module.check_mode)
     if current and not module.check_mode:
         try:
             remove_services(
@@ -670,7 +879,12 @@ def absent(module, client):
         per_service[name] = dict(
             name=name, changed=name in current or bool(removed), deregistered=gone, deleted=removed
         )
-        planned_each.append(single_plan("AWS::ECS::Service", name, name in current, deleted=True))
+        planned = single_plan("AWS::ECS::Service", name, name in current, deleted=True)
+        if name in deregistered_targets:
+            policies = deregistered_targets[name]
+            per_service[name]["autoscaling"] = dict(target="delete", policies=dict.fromkeys(policies, "delete"))
+            planned += autoscaling_plan(name, "delete", dict.fromkeys(policies, "delete"))
+        planned_each.append(planned)
     result = dict(
         changed=any(one["changed"] for one in per_service.values()),
         cluster=cluster,
@@ -701,6 +915,8 @@ def argument_spec():
         command=dict(type="list", elements="str"),
         log_group=dict(type="str"),
         target_group_arn=dict(type="str"),
+        autoscaling=dict(type="dict", options=autoscaling_options()),
+        deployment_alarms=dict(type="list", elements="str"),
     )
     return dict(
         cluster=dict(type="str", required=True),
@@ -732,6 +948,18 @@ def argument_spec():
         enable_execute_command=dict(type="bool", default=False),
         tags=dict(type="dict"),
         wait_timeout=dict(type="int", default=600),
+        autoscaling=dict(type="dict", options=autoscaling_options()),
+        load_balancer_arn=dict(type="str"),
+        deployment_alarms=dict(type="list", elements="str", default=[]),
+    )
+
+
+def autoscaling_options():
+    return dict(
+        min=dict(type="int", required=True),
+        max=dict(type="int", required=True),
+        cpu_percent=dict(type="int"),
+        requests_per_target=dict(type="int"),
     )
 
 

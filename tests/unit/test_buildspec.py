@@ -829,3 +829,23 @@ def test_the_phases_runner_keeps_one_shell_as_codebuild_0_2_does(codebuild, tmp_
         """
     )
     assert "kept" in codebuild(text).stdout
+
+
+def test_a_deploy_leaves_the_count_an_autoscaler_set(codebuild):
+    """Issue #21 item 1: while a service autoscales its desiredCount is the scaler's; the deploy's
+    UpdateService names only the new task definition (--desired-count only brings up a service at 0)."""
+    services = {
+        "shop-web": {
+            "serviceName": "shop-web",
+            "status": "ACTIVE",
+            "desiredCount": 7,  # web's desired_count is 2: 7 is the scaler's
+            "taskDefinition": TASK_DEFINITION.format("shop-web", 1),
+        }
+    }
+    build = codebuild(services=services, CODEBUILD_WEBHOOK_TRIGGER="branch/main")
+    assert build.returncode == 0, build
+    assert [c for c in build.calls if "update-service" in c] == [
+        f"aws ecs update-service --cluster shop-cluster --service shop-web --task-definition "
+        f"{TASK_DEFINITION.format('shop-web', 2)} --output json"
+    ]
+    assert build.state["services"]["shop-web"]["desiredCount"] == 7
