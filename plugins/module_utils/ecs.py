@@ -627,9 +627,12 @@ def remove_families(client, families, check_mode):
     return deregistered, deleted
 
 
-def remove_services(client, cluster, services, timeout, error_class, warn, sleep=time.sleep, clock=time.monotonic):
+def remove_services(
+    client, cluster, services, timeout, error_class, warn, sleep=time.sleep, clock=time.monotonic, interval=5
+):
     """Scale each described service to 0 and delete it (retrying while its deployments are active),
-    then wait until every one is INACTIVE: the services drain together, for ``timeout`` s in all."""
+    then wait until every one is INACTIVE, looking every ``interval`` s: the services drain together,
+    for ``timeout`` s in all."""
     deadline = clock() + timeout
     for service in services:
         name = service["serviceName"]
@@ -642,6 +645,7 @@ def remove_services(client, cluster, services, timeout, error_class, warn, sleep
                 error_class,
                 max(0, deadline - clock()),
                 warn,
+                interval=interval,
                 sleep=sleep,
                 clock=clock,
             )
@@ -652,7 +656,7 @@ def remove_services(client, cluster, services, timeout, error_class, warn, sleep
             plural = "s" if len(left) > 1 else ""
             raise TimeoutError(f"ECS service{plural} {', '.join(left)} not INACTIVE after {timeout} s")
         if left:
-            sleep(5)
+            sleep(interval)
 
 
 def log_group_changes(current, retention_days, tags):

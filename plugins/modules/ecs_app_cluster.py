@@ -55,6 +55,11 @@ options:
   tags:
     description: Tags of the cluster.
     type: dict
+  poll_interval:
+    description: Seconds between two looks while ECS is not ready yet (a delete refused, services still draining).
+    type: int
+    default: 5
+    version_added: 0.5.0
   wait_timeout:
     description: Seconds a delete retries while the cluster still contains services, and a create while
       ECS makes its service-linked role; also each service's drain when services are removed.
@@ -281,7 +286,13 @@ def remove_services(module, client, cluster, services):
     if services and not module.check_mode:
         try:
             drain_and_delete(
-                client, cluster, services, module.params["wait_timeout"], botocore.exceptions.ClientError, module.warn
+                client,
+                cluster,
+                services,
+                module.params["wait_timeout"],
+                botocore.exceptions.ClientError,
+                module.warn,
+                interval=module.params["poll_interval"],
             )
         except TimeoutError as error:
             module.fail_json(msg=str(error))
@@ -344,7 +355,7 @@ def create(module, client, **request):
             if not warned:
                 module.warn("ECS is still making its service-linked role (a new account); retrying CreateCluster")
                 warned = True
-            time.sleep(5)
+            time.sleep(module.params["poll_interval"])
 
 
 def absent(module, client):
@@ -389,7 +400,7 @@ def absent(module, client):
             if not warned:
                 module.warn(f"ECS cluster {name} still contains services; retrying the delete while they drain")
                 warned = True
-            time.sleep(5)
+            time.sleep(module.params["poll_interval"])
 
 
 def main():
@@ -400,6 +411,7 @@ def main():
         container_insights=dict(type="bool", default=False),
         tags=dict(type="dict"),
         wait_timeout=dict(type="int", default=600),
+        poll_interval=dict(type="int", default=5),
         owned_by=dict(type="dict"),
         services=dict(type="list", elements="str"),
         purge_services=dict(type="bool", default=False),

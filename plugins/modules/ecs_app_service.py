@@ -284,6 +284,11 @@ options:
     elements: str
     default: []
     version_added: 0.5.0
+  poll_interval:
+    description: Seconds between two looks while ECS is not ready yet (a delete refused, services still draining).
+    type: int
+    default: 5
+    version_added: 0.5.0
   wait_timeout:
     description:
       - Seconds to wait for the deleted services to become C(INACTIVE), and to retry ECS's "not yet" answers,
@@ -747,7 +752,9 @@ def when_ready(module, operation, call, deadline):
     """``call()``, retried while ECS answers that it is not ready yet (module_utils.ecs.NOT_YET), until
     the run's ``deadline`` (every service's retries share O(wait_timeout))."""
     budget = max(0, deadline - time.monotonic())
-    return call_when_ready(call, operation, botocore.exceptions.ClientError, budget, module.warn)
+    return call_when_ready(
+        call, operation, botocore.exceptions.ClientError, budget, module.warn, interval=module.params["poll_interval"]
+    )
 
 
 def _drop_none(mapping):
@@ -868,6 +875,7 @@ def absent(module, client):
                 module.params["wait_timeout"],
                 botocore.exceptions.ClientError,
                 module.warn,
+                interval=module.params["poll_interval"],
             )
         except TimeoutError as error:
             module.fail_json(msg=str(error))
@@ -948,6 +956,7 @@ def argument_spec():
         enable_execute_command=dict(type="bool", default=False),
         tags=dict(type="dict"),
         wait_timeout=dict(type="int", default=600),
+        poll_interval=dict(type="int", default=5),
         autoscaling=dict(type="dict", options=autoscaling_options()),
         load_balancer_arn=dict(type="str"),
         deployment_alarms=dict(type="list", elements="str", default=[]),

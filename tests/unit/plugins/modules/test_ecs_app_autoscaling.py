@@ -142,6 +142,7 @@ class ClusterModule:
             container_insights=dict(type="bool", default=False),
             tags=dict(type="dict"),
             wait_timeout=dict(type="int", default=60),
+            poll_interval=dict(type="int", default=1),
             owned_by=dict(type="dict"),
             services=dict(type="list", elements="str"),
             purge_services=dict(type="bool", default=False),

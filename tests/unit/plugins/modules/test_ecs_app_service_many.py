@@ -138,6 +138,7 @@ def app(aws):
         assign_public_ip=True,
         tags={"app": name},
         wait_timeout=30,
+        poll_interval=1,
     )
     return shared, items
 
