@@ -247,7 +247,10 @@ def test_a_service_is_named_by_its_name_or_else_by_its_position(name, where):
             {"generated_secrets": ["API"], "secrets": {"API": "arn:aws:ssm:us-west-1:123456789012:parameter/a"}},
             "app_services[users].generated_secrets[0]: API is also in the service's environment or secrets",
         ),
-        ({"generated_secrets": ["DATABASE_PASSWORD"]}, "DATABASE_PASSWORD is set by 'database: true'"),
+        (
+            {"generated_secrets": ["DATABASE_PASSWORD"]},
+            "app_services[users].generated_secrets[0]: DATABASE_PASSWORD is set by 'database: true'",
+        ),
     ],
 )
 def test_generated_secrets_break_one_named_rule_each(changes, expected):
