@@ -97,7 +97,8 @@ secrets:
   returned: always
   type: dict
   sample:
-    flask-react/users/SECRET_KEY: arn:aws:secretsmanager:us-west-1:123456789012:secret:flask-react/users/SECRET_KEY-AbCdEf
+    flask-react/users/SECRET_KEY: >-
+      arn:aws:secretsmanager:us-west-1:123456789012:secret:flask-react/users/SECRET_KEY-a1B2c3
 actions:
   description: What was done (or would be in check mode), per secret - V(create), V(restore), V(tag), V(delete).
   returned: always
@@ -223,6 +224,31 @@ def apply(module, client, planned, tags):
     return arns
 
 
+def ensure(module, client):
+    """Read, plan and (unless in check mode) apply; the module's result. Raises AppSecretsError, ClientError."""
+    params = module.params
+    check_options(params["length"], params["recovery_window"])
+    # The ownership tags win over app_tags of the same key: they are how the next run finds the secret.
+    tags = {**{key: str(value) for key, value in (params["tags"] or {}).items()}, **params["owned_by"]}
+    planned = plan_secrets(params["names"], read(module, client), params["owned_by"], tags, params["purge"])
+    actions = actions_of(planned)
+    # Check mode: no ARN yet for a secret still to be made (the caller plans it by name).
+    arns = {**planned["keep"], **planned["restore"]} if module.check_mode else apply(module, client, planned, tags)
+    result = {
+        "changed": bool(actions),
+        "secrets": {name: arns.get(name, "") for name in params["names"]},
+        "actions": actions,
+        "unwanted": planned["unwanted"],
+        "plan": plan_entries(actions),
+    }
+    if module._diff:
+        result["diff"] = {
+            "before": {"secrets": sorted(set(planned["keep"]) | set(planned["delete"]))},
+            "after": {"secrets": sorted(set(planned["keep"]) | set(planned["restore"]) | set(planned["create"]))},
+        }
+    return result
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
@@ -238,33 +264,13 @@ def main():
         ),
         supports_check_mode=True,
     )
-    params = module.params
     client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
-    # The ownership tags win over app_tags of the same key: they are how the next run finds the secret.
-    tags = {**{key: str(value) for key, value in (params["tags"] or {}).items()}, **params["owned_by"]}
     try:
-        check_options(params["length"], params["recovery_window"])
-        before = read(module, client)
-        planned = plan_secrets(params["names"], before, params["owned_by"], tags, params["purge"])
-        actions = actions_of(planned)
-        # Check mode: no ARN yet for a secret still to be made (the caller plans it by name).
-        arns = {**planned["keep"], **planned["restore"]} if module.check_mode else apply(module, client, planned, tags)
+        result = ensure(module, client)
     except AppSecretsError as error:
         module.fail_json(msg=str(error))
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
         module.fail_json_aws(error, msg="Failed to ensure the app's generated secrets")
-    result = {
-        "changed": bool(actions),
-        "secrets": {name: arns.get(name, "") for name in params["names"]},
-        "actions": actions,
-        "unwanted": planned["unwanted"],
-        "plan": plan_entries(actions),
-    }
-    if module._diff:
-        result["diff"] = {
-            "before": {"secrets": sorted(set(planned["keep"]) | set(planned["delete"]))},
-            "after": {"secrets": sorted(set(planned["keep"]) | set(planned["restore"]) | set(planned["create"]))},
-        }
     module.exit_json(**result)
 
 
