@@ -23,7 +23,7 @@ description:
     a JSON key, version stage or version id after the ARN (C(...:secret:name-AbCdEf:password::))
     is left out; an SSM parameter ARN is granted as is.
   - A service's C(generated_secrets) (variable names) become secrets too, each read from its generated secret
-    C(<app_name>/<service>/<VARIABLE>) (M(flask_react.aws.app_secrets)): the full ARN of O(generated_secrets)
+    C(<app_name>/<service>/<VARIABLE>) made by M(flask_react.aws.app_secrets) - the full ARN of O(generated_secrets)
     when the secret exists, else (a secret still to be made in check mode) its ARN without the suffix,
     C(<secret_arn_prefix><name>). The execution role is granted each as C(<ARN without suffix>-??????),
     the same before and after the secret is made.
