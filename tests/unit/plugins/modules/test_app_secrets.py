@@ -108,6 +108,10 @@ def test_a_dropped_name_is_unwanted_then_deleted_with_a_recovery_window_and_rest
     assert planned["plan"] == [{"type": "AWS::SecretsManager::Secret", "name": old, "action": "delete"}]
     deleted = run(aws, client, params(app, ["SECRET_KEY"], purge=True))
     assert deleted["actions"] == {old: "delete"} and client.calls.count("delete_secret") == 1
+    assert deleted["diff"] == {
+        "before": {"secrets": sorted([old, f"{app}/users/SECRET_KEY"])},
+        "after": {"secrets": [f"{app}/users/SECRET_KEY"]},
+    }
     assert aws("secretsmanager").describe_secret(SecretId=old).get("DeletedDate")
     assert not run(aws, client, params(app, ["SECRET_KEY"], purge=True))["changed"]
 
