@@ -9,8 +9,9 @@ from __future__ import annotations
 from ansible_collections.flask_react.aws.plugins.module_utils.plan import entry
 
 SECRET_TYPE = "AWS::SecretsManager::Secret"
-# GetRandomPassword's bounds (Secrets Manager API reference, PasswordLength).
-MIN_LENGTH = 1
+# GetRandomPassword's bounds (Secrets Manager API reference, PasswordLength: 1 to 4096); asked for every
+# included type (RequireEachIncludedType), it refuses a length below the number of types, 4 at most.
+MIN_LENGTH = 4
 MAX_LENGTH = 4096
 # DeleteSecret's RecoveryWindowInDays: 7 to 30; 0 here means ForceDeleteWithoutRecovery.
 RECOVERY_DAYS = (7, 30)

@@ -47,7 +47,8 @@ options:
     description: More tags for the secrets; missing ones are added to existing secrets, others left alone.
     type: dict
   length:
-    description: The length of a generated value (1 to 4096, C(GetRandomPassword)'s bounds); used only on create.
+    description:
+      - The length of a generated value, 4 to 4096 (C(GetRandomPassword)'s bounds, every type required); used only on create.
     type: int
     default: 50
   exclude_punctuation:

@@ -177,8 +177,8 @@ def test_the_emulator_refuses_a_name_scheduled_for_deletion_as_aws_does(aws, app
 @pytest.mark.parametrize(
     ("more", "message"),
     [
-        ({"length": 0}, "length: 0 must be from 1 to 4096"),
-        ({"length": 4097}, "length: 4097 must be from 1 to 4096"),
+        ({"length": 3}, "length: 3 must be from 4 to 4096"),
+        ({"length": 4097}, "length: 4097 must be from 4 to 4096"),
         ({"recovery_window": 3}, "recovery_window: 3 must be 0 (delete at once) or from 7 to 30 days"),
     ],
 )
