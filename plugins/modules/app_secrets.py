@@ -48,7 +48,8 @@ options:
     type: dict
   length:
     description:
-      - The length of a generated value, 4 to 4096 (C(GetRandomPassword)'s bounds, every type required); used only on create.
+      - The length of a generated value, 4 to 4096 (C(GetRandomPassword)'s bounds, every type required).
+      - Used only on create.
     type: int
     default: 50
   exclude_punctuation:
