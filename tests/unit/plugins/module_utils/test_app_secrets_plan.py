@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 OURS = {"app": "shop", "managed-by": "flask_react.aws", "generated-by": "flask_react.aws.app_secrets"}
 
 
-def secret(name, tags=OURS, deleted=False):
+def secret(name, tags=None, deleted=False):
+    tags = OURS if tags is None else tags
     found = {"Name": name, "ARN": f"arn:{name}-AbCdEf", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
     return dict(found, DeletedDate="2026-12-06") if deleted else found
 
