@@ -22,6 +22,8 @@ description:
     C(build.args) as strings), C(cpu_architecture) and C(platform) (C(linux/amd64), or C(linux/arm64)
     for C(ARM64)), C(desired_count), C(database), C(tests) and C(rules) (C([{paths, target_group}])
     when the service routes paths).
+  - C(generated_secrets) - per service, each of its C(generated_secrets) variables with its secret's name
+    C(<app_name>/<service>/<VARIABLE>); in the model, the list of every service's secret names.
   - The default service without C(build.args) is built with C(NODE_ENV=production) and the load
     balancer's URL as C(REACT_APP_API_SERVICE_URL) and C(VITE_API_SERVICE_URL), by C(playbooks/images.yml)
     and by CodeBuild alike; the model keeps C(args) as the service gives them.

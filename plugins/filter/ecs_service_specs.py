@@ -22,6 +22,11 @@ description:
     nothing, and the task fails with AccessDenied when it starts); a full ARN is granted as is;
     a JSON key, version stage or version id after the ARN (C(...:secret:name-AbCdEf:password::))
     is left out; an SSM parameter ARN is granted as is.
+  - A service's C(generated_secrets) (variable names) become secrets too, each read from its generated secret
+    C(<app_name>/<service>/<VARIABLE>) made by M(flask_react.aws.app_secrets) - the full ARN of O(generated_secrets)
+    when the secret exists, else (a secret still to be made in check mode) its ARN without the suffix,
+    C(<secret_arn_prefix><name>). The execution role is granted each as C(<ARN without suffix>-??????),
+    the same before and after the secret is made.
   - C(cpu_architecture) is the task definition's C(runtimePlatform.cpuArchitecture) (V(X86_64)
     unless the service says V(ARM64)) and C(platform) the docker platform its image is built for.
 positional: _input
@@ -39,6 +44,18 @@ options:
     description: C(host), C(port), C(name), C(user) and C(secret_arn) of the database; empty values give no wiring.
     type: dict
     default: {}
+  generated_secrets:
+    description: The generated secrets' full ARNs by secret name (M(flask_react.aws.app_secrets)'s C(secrets)).
+    type: dict
+    default: {}
+    version_added: 0.5.0
+  secret_arn_prefix:
+    description:
+      - C(arn:<partition>:secretsmanager:<region>:<account>:secret:), for a generated secret O(generated_secrets)
+        has no ARN for yet.
+    type: str
+    default: ""
+    version_added: 0.5.0
 """
 
 EXAMPLES = r"""
@@ -56,8 +73,8 @@ RETURN = r"""
 _value:
   description:
     - One entry per service, keys name, family, log_group, container, target_group, port, cpu, memory,
-      desired_count, environment, secrets, command, cpu_architecture, platform, secret_resources (what
-      the execution role must read), autoscaling (the service's C(autoscaling), or None).
+      desired_count, environment, secrets (generated ones too), command, cpu_architecture, platform,
+      secret_resources (what the execution role must read), autoscaling (the service's C(autoscaling), or None).
   type: list
   elements: dict
 """
@@ -65,15 +82,17 @@ _value:
 from ansible_collections.flask_react.aws.plugins.module_utils.app_model import (
     cpu_architecture,
     ecs_name,
+    generated_secrets_of,
     log_group_name,
     platform_of,
     target_group_name,
 )
 
 
-def ecs_service_specs(app_services, app_name, database=None):
+def ecs_service_specs(app_services, app_name, database=None, generated_secrets=None, secret_arn_prefix=""):
     """One entry per service: what the ecs role asks ECS to run."""
     database = database or {}
+    generated_secrets = generated_secrets or {}
     specs = []
     for service in app_services:
         environment = {key: str(value) for key, value in (service.get("environment") or {}).items()}
@@ -87,6 +106,10 @@ def ecs_service_specs(app_services, app_name, database=None):
             )
             # ECS reads the JSON key "password" of the secret when it starts a task (valueFrom ARN:key::).
             secrets["DATABASE_PASSWORD"] = f"{database['secret_arn']}:password::"
+        generated = {
+            variable: generated_secrets.get(name) or f"{secret_arn_prefix}{name}"
+            for variable, name in generated_secrets_of(service, app_name).items()
+        }
         specs.append(
             {
                 "name": service["name"],
@@ -99,11 +122,14 @@ def ecs_service_specs(app_services, app_name, database=None):
                 "memory": service.get("memory", 512),
                 "desired_count": service.get("desired_count", 1),
                 "environment": environment,
-                "secrets": secrets,
+                "secrets": {**secrets, **generated},
                 "command": service.get("command"),
                 "cpu_architecture": cpu_architecture(service),
                 "platform": platform_of(service),
-                "secret_resources": secret_resources(secrets),
+                "secret_resources": sorted(
+                    set(secret_resources(secrets))
+                    | {f"{SECRET_SUFFIX.sub('', arn)}-??????" for arn in generated.values()}
+                ),
                 # min, max, cpu_percent, requests_per_target (None: the service does not autoscale).
                 "autoscaling": service.get("autoscaling") or None,
             }

@@ -84,6 +84,20 @@ def log_group_name(app_name, service_name):
     return f"{LOG_GROUP_PREFIX}{ecs_name(app_name, service_name)}"
 
 
+def generated_secret_name(app_name, service_name, variable):
+    """The Secrets Manager secret of one of the service's ``generated_secrets``:
+    ``<app_name>/<service>/<VARIABLE>`` (flask_react.aws.app_secrets finds the app's by their tags)."""
+    return f"{app_name}/{service_name}/{variable}"
+
+
+def generated_secrets_of(service, app_name):
+    """The service's ``generated_secrets``, variable -> secret name, in the order given."""
+    return {
+        str(variable): generated_secret_name(app_name, service["name"], variable)
+        for variable in service.get("generated_secrets") or []
+    }
+
+
 def cluster_name(app_name, cluster=""):
     """The ECS cluster: ``cluster`` when given, else ``<app_name>-cluster``."""
     return cluster or f"{app_name}-cluster"
@@ -176,6 +190,7 @@ def resolve_service(service, app_name, ecr_repository_prefix, region="", account
         "desired_count": int(service.get("desired_count", 1)),
         "database": bool(service.get("database", False)),
         "tests": tests_of(service),
+        "generated_secrets": generated_secrets_of(service, app_name),
         "rules": [{"paths": paths, "target_group": target_group}] if paths else [],
         # Only for a service that autoscales (its min, max and targets; its policies' names).
         **(
@@ -207,8 +222,9 @@ def resolve(
     """The app model: the app's names and, per service in ``app_services``' order, every derived name.
 
     Returns ``{app_name, region, account_id, partition, registry, cluster, image_tag, default_service,
-    services, by_name, target_groups, repositories, families, log_groups, rules, repository_prefix,
-    log_group_prefix}`` (the last two: what every repository and log group name starts with); ``registry`` and
+    services, by_name, target_groups, repositories, families, log_groups, rules, generated_secrets,
+    repository_prefix, log_group_prefix}`` (``generated_secrets``: every service's generated secret names;
+    the last two: what every repository and log group name starts with); ``registry`` and
     each service's ``image_uri`` are ``''`` while the account is not known yet; ``partition`` empty
     is the region's (``aws-cn`` for ``cn-*``...). With an account, a bad account ID, region, repository
     name or tag raises ``EcrNameError`` naming the part and its rule.
@@ -235,6 +251,7 @@ def resolve(
         "families": [service["family"] for service in services],
         "log_groups": [service["log_group"] for service in services],
         "rules": [rule for service in services for rule in service["rules"]],
+        "generated_secrets": [name for service in services for name in service["generated_secrets"].values()],
         "repository_prefix": repository_name(ecr_repository_prefix, ""),
         "log_group_prefix": LOG_GROUP_PREFIX,
     }

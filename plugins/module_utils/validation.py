@@ -13,7 +13,7 @@ import ipaddress
 import re
 
 from ansible_collections.flask_react.aws.plugins.module_utils.app_model import target_group_name
-from ansible_collections.flask_react.aws.plugins.module_utils.ecs import ecs_service_errors
+from ansible_collections.flask_react.aws.plugins.module_utils.ecs import DATABASE_VARIABLES, ecs_service_errors
 
 # ALB path patterns: case-sensitive, up to 128 characters of A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & * ?
 PATH_PATTERN = re.compile(r"^[A-Za-z0-9_\-.$/~\"'@:+&*?]+$")
@@ -28,6 +28,9 @@ ELB_NAME_MAX = 32
 ELB_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?[.])+[a-z]{2,63}$")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+# A generated secret's variable: upper case, as environment variables are by convention (it is also
+# the last part of its secret's name, <app_name>/<service>/<VARIABLE>).
+GENERATED_SECRET = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 # The longest names derived from app_name across the roles, with AWS's limit for each: the
 # shortest room left is app_name's maximum. (ECS names are <app_name>-<service> etc., 255.)
 DERIVED_NAMES = (
@@ -198,6 +201,38 @@ def alb_errors(settings):
     return errors
 
 
+def generated_secrets_errors(where, service):
+    """Why the service's ``generated_secrets`` cannot be generated: each an upper-case variable name, once,
+    not also one of its ``environment`` or ``secrets`` (nor the database's)."""
+    names = service.get("generated_secrets")
+    if names is None:
+        return []
+    if not isinstance(names, list):
+        return [f"{where}.generated_secrets: must be a list of environment variable names like SECRET_KEY"]
+    given = set()
+    for key in ("environment", "secrets"):
+        given |= {name for name in service.get(key) or {} if isinstance(service.get(key), dict)}
+    errors = []
+    for index, name in enumerate(names):
+        if not isinstance(name, str) or not GENERATED_SECRET.match(name):
+            errors.append(
+                f"{where}.generated_secrets[{index}]: {name!r} must be an environment variable name of "
+                "upper-case letters, digits and _ (not starting with a digit), like SECRET_KEY"
+            )
+        elif names.count(name) > 1:
+            errors.append(
+                f"{where}.generated_secrets[{index}]: {name} is listed more than once; a name is generated once"
+            )
+        elif name in given:
+            errors.append(
+                f"{where}.generated_secrets[{index}]: {name} is also in the service's environment or secrets; "
+                "a variable has one value"
+            )
+        elif name in DATABASE_VARIABLES:
+            errors.append(f"{where}.generated_secrets[{index}]: {name} is set by 'database: true'; choose another name")
+    return errors
+
+
 def _service_names(app_services):
     return [service.get("name") for service in app_services or [] if isinstance(service, dict)]
 
@@ -267,6 +302,7 @@ def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
         if not isinstance(health, str) or not health.startswith("/"):
             errors.append(f"{where}.health_check_path: {health!r} must start with '/'")
         errors += ecs_service_errors(where, service)
+        errors += generated_secrets_errors(where, service)
         paths = service.get("paths") or []
         if not isinstance(paths, list):
             errors.append(f"{where}.paths: must be a list of path patterns")

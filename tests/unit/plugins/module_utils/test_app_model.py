@@ -78,6 +78,7 @@ def test_the_courses_names():
         "desired_count": 1,
         "database": False,
         "tests": [],
+        "generated_secrets": {},
         "rules": [
             {"paths": ["/users*", "/ping", "/auth*", "/doc", "/swagger*"], "target_group": "flask-react-users-tg"}
         ],
@@ -219,3 +220,14 @@ def test_every_consumer_names_what_the_model_names():
     commands = image_commands(SHOP, "r", "shop", "t", "/src")
     assert commands == image_commands(model["services"], "r", "shop", "t", "/src")
     assert [c["image"] for c in commands] == [f"r/{s['repository']}:t" for s in model["services"]]
+
+
+def test_generated_secrets_are_named_by_app_service_and_variable():
+    services = [dict(COURSE[0]), dict(COURSE[1], generated_secrets=["SECRET_KEY", "JWT_KEY"])]
+    model = resolve(services, "flask-react", "test-driven", "us-west-1", ACCOUNT)
+    assert model["by_name"]["users"]["generated_secrets"] == {
+        "SECRET_KEY": "flask-react/users/SECRET_KEY",
+        "JWT_KEY": "flask-react/users/JWT_KEY",
+    }
+    assert model["by_name"]["client"]["generated_secrets"] == {}
+    assert model["generated_secrets"] == ["flask-react/users/SECRET_KEY", "flask-react/users/JWT_KEY"]

@@ -229,3 +229,35 @@ def test_fargate_architectures_and_test_commands_are_accepted(architecture):
 def test_a_service_is_named_by_its_name_or_else_by_its_position(name, where):
     services = mutated(1, port=70000, name=name)
     assert f"{where}.port: port 70000 must be a whole number from 1 to 65535" in errors_for(services)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"generated_secrets": "SECRET_KEY"}, "app_services[users].generated_secrets: must be a list"),
+        ({"generated_secrets": ["secret_key"]}, "app_services[users].generated_secrets[0]: 'secret_key' must be"),
+        ({"generated_secrets": ["1KEY"]}, "app_services[users].generated_secrets[0]: '1KEY' must be"),
+        ({"generated_secrets": ["SECRET-KEY"]}, "app_services[users].generated_secrets[0]: 'SECRET-KEY' must be"),
+        ({"generated_secrets": ["A", "A"]}, "app_services[users].generated_secrets[1]: A is listed more than once"),
+        (
+            {"generated_secrets": ["SECRET_KEY"], "environment": {"SECRET_KEY": "x"}},
+            "app_services[users].generated_secrets[0]: SECRET_KEY is also in the service's environment or secrets",
+        ),
+        (
+            {"generated_secrets": ["API"], "secrets": {"API": "arn:aws:ssm:us-west-1:123456789012:parameter/a"}},
+            "app_services[users].generated_secrets[0]: API is also in the service's environment or secrets",
+        ),
+        (
+            {"generated_secrets": ["DATABASE_PASSWORD"]},
+            "app_services[users].generated_secrets[0]: DATABASE_PASSWORD is set by 'database: true'",
+        ),
+    ],
+)
+def test_generated_secrets_break_one_named_rule_each(changes, expected):
+    assert any(message.startswith(expected) for message in errors_for(mutated(1, **changes))), errors_for(
+        mutated(1, **changes)
+    )
+
+
+def test_generated_secrets_of_upper_case_names_are_accepted():
+    assert errors_for(mutated(1, generated_secrets=["SECRET_KEY", "_JWT2"], environment={"OTHER": "x"})) == []
