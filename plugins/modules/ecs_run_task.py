@@ -13,8 +13,9 @@ author: flask_react.aws developers (@flask-react)
 description:
   - Reads the ECS service O(service) of O(cluster) (C(DescribeServices)) for its current task definition and its
     network configuration (subnets, security groups, public IP), then runs ONE task of that task definition
-    (C(RunTask), launch type C(FARGATE)) with O(command) as the command of its container O(container); the
-    service itself is not touched. C(playbooks/run_task.yml) runs it for database migrations and seeding.
+    (C(RunTask), launch type C(FARGATE)) with O(command) as the command of its container O(container) and the
+    service's tags; the service itself is not touched. C(playbooks/run_task.yml) runs it for database
+    migrations and seeding.
   - Waits until the task is C(STOPPED) (C(DescribeTasks) every O(poll_seconds)), then reads the container's log
     lines from its C(awslogs) stream C(<awslogs-stream-prefix>/<container>/<task id>) (C(GetLogEvents)).
   - Fails, with the log lines in the result, when the container's exit code is not 0 or missing (the task could
@@ -174,10 +175,10 @@ def empty_result(task_definition="", network=None):
 
 
 def read_service(ecs, cluster, service):
-    """The service's (task definition, network configuration); RunTaskError when it is not there."""
+    """The service's (task definition, network configuration, tags); RunTaskError when it is not there."""
     missing = f"service {service}: not found in cluster {cluster} (run playbooks/site.yml to create it)"
     try:
-        found = ecs.describe_services(cluster=cluster, services=[service], aws_retry=True)
+        found = ecs.describe_services(cluster=cluster, services=[service], include=["TAGS"], aws_retry=True)
     except is_boto3_error_code("ClusterNotFoundException"):
         raise RunTaskError(
             f"cluster {cluster}: not found (run playbooks/site.yml with ecs_enabled)", empty_result()
@@ -192,7 +193,7 @@ def read_service(ecs, cluster, service):
             f"service {service}: has no awsvpc network configuration; a FARGATE task needs one",
             empty_result(task_definition),
         )
-    return task_definition, network
+    return task_definition, network, active[0].get("tags") or []
 
 
 def log_stream_of(definition, container, task_id):
@@ -241,7 +242,7 @@ def run(clients, params, check_mode=False, clock=time.time, sleep=time.sleep):
     """The module's result; RunTaskError (with the result so far) for a failure."""
     ecs = clients("ecs")
     cluster, service, container = params["cluster"], params["service"], params["container"]
-    task_definition, network = read_service(ecs, cluster, service)
+    task_definition, network, tags = read_service(ecs, cluster, service)
     result = empty_result(task_definition, network)
     definition = ecs.describe_task_definition(taskDefinition=task_definition, aws_retry=True)["taskDefinition"]
     containers = {item["name"]: item for item in definition.get("containerDefinitions", [])}
@@ -260,6 +261,8 @@ def run(clients, params, check_mode=False, clock=time.time, sleep=time.sleep):
         networkConfiguration=network,
         overrides={"containerOverrides": [{"name": container, "command": params["command"]}]},
         startedBy=STARTED_BY,
+        # The service's tags (the app's), so the task counts in the app's costs; RunTask refuses an empty list.
+        **({"tags": tags} if tags else {}),
         aws_retry=True,
     )
     if not started.get("tasks"):

@@ -98,6 +98,7 @@ def app(aws):
         desiredCount=1,
         launchType="FARGATE",
         networkConfiguration=network,
+        tags=[{"key": "app", "value": app}],
     )
     return {"name": app, "cluster": f"{app}-cluster", "service": f"{app}-users", "network": network}
 
@@ -118,13 +119,14 @@ def test_runs_the_command_in_the_service_task_definition_and_returns_its_lines(a
     assert len(result["lines"]) == 1 and result["lines"][0].endswith("Z python manage.py recreate_db")
     assert result["log_stream"] == f"/ecs/{app['service']} ecs/users/{result['task_id']}"
     # The task as ECS has it: the current revision, the service's subnet, the override, started by the module.
-    task = aws("ecs").describe_tasks(cluster=app["cluster"], tasks=[result["task_arn"]])["tasks"][0]
+    task = aws("ecs").describe_tasks(cluster=app["cluster"], tasks=[result["task_arn"]], include=["TAGS"])["tasks"][0]
     assert task["taskDefinitionArn"] == result["task_definition"]
     assert task["launchType"] == "FARGATE"
     assert task["overrides"]["containerOverrides"] == [
         {"name": "users", "command": ["python", "manage.py", "recreate_db"]}
     ]
     assert task["startedBy"] == "flask_react.aws.ecs_run_task"
+    assert task["tags"] == [{"key": "app", "value": app["name"]}]
     subnet = next(d["value"] for d in task["attachments"][0]["details"] if d["name"] == "subnetId")
     assert subnet == app["network"]["awsvpcConfiguration"]["subnets"][0]
     # One read of the service and of its task definition, RunTask once, DescribeTasks until STOPPED
