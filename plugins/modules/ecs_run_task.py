@@ -17,7 +17,8 @@ description:
     service's tags; the service itself is not touched. C(playbooks/run_task.yml) runs it for database
     migrations and seeding.
   - Waits until the task is C(STOPPED) (C(DescribeTasks) every O(poll_seconds)), then reads the container's log
-    lines from its C(awslogs) stream C(<awslogs-stream-prefix>/<container>/<task id>) (C(GetLogEvents)).
+    lines from its C(awslogs) stream C(<awslogs-stream-prefix>/<container>/<task id>) (C(GetLogEvents)), once
+    more after O(poll_seconds) when none showed yet (CloudWatch Logs shows events seconds after they were sent).
   - Fails, with the log lines in the result, when the container's exit code is not 0 or missing (the task could
     not start - RV(stopped_reason) says why, for example C(CannotPullContainerError)). After O(timeout) seconds
     it stops the task (C(StopTask)) and fails.
@@ -286,7 +287,12 @@ def run(clients, params, check_mode=False, clock=time.time, sleep=time.sleep):
     if where:
         group, stream, region = where
         result["log_stream"] = f"{group} {stream}"
-        result["lines"] = read_lines(clients("logs", region), group, stream)
+        logs = clients("logs", region)
+        result["lines"] = read_lines(logs, group, stream)
+        if not result["lines"] and result["exit_code"] is not None:
+            # CloudWatch Logs shows events a few seconds after the driver sent them: one more read.
+            sleep(params["poll_seconds"])
+            result["lines"] = read_lines(logs, group, stream)
     if result["timed_out"]:
         raise RunTaskError(
             f"task {result['task_id']}: still running after timeout={params['timeout']} seconds; stopped it (StopTask)",

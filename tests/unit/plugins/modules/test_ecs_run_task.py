@@ -171,8 +171,9 @@ def test_a_task_still_running_at_the_timeout_is_stopped_and_fails(app, clients):
     assert result["timed_out"] is True
     assert result["stop_code"] == "UserInitiated" and result["exit_code"] == 137
     assert result["stopped_reason"] == "flask_react.aws.ecs_run_task: still running after the timeout of 20 seconds"
-    # Polled for 20 seconds (5 reads), then stopped.
+    # Polled for 20 seconds (5 reads), then stopped; no line yet, so the stream was read again once.
     assert clients.calls.count("describe_tasks") == 5 and clients.calls.count("stop_task") == 1
+    assert clients.calls[-2:] == ["get_log_events", "get_log_events"] and clock.now == 1000.0 + 20 + 5
 
 
 def test_an_image_that_cannot_be_pulled_fails_with_no_exit_code(app, clients, aws):
