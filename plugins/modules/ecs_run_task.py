@@ -186,7 +186,7 @@ def read_service(ecs, cluster, service):
         ) from None
     active = [item for item in found.get("services", []) if item.get("status") in ("ACTIVE", "DRAINING")]
     if not active:
-        raise RunTaskError(missing, empty_result()) from None
+        raise RunTaskError(missing, empty_result())
     task_definition = active[0].get("taskDefinition", "")
     network = active[0].get("networkConfiguration") or {}
     if not network.get("awsvpcConfiguration"):
