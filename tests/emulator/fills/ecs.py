@@ -208,3 +208,8 @@ def install() -> None:
     EC2ContainerServiceBackend.delete_cluster = delete_cluster  # type: ignore[method-assign]
     EC2ContainerServiceResponse.delete_service = delete_service  # type: ignore[method-assign]
     EC2ContainerServiceBackend.list_services = list_services  # type: ignore[method-assign]
+
+    # RunTask's tasks run (fills/ecs_tasks.py; imported here, as it reads image_exists from this module).
+    from tests.emulator.fills import ecs_tasks
+
+    ecs_tasks.install()

@@ -1,13 +1,16 @@
-"""playbooks/status.yml and playbooks/logs.yml on the default app (client and users), against a few resources
+"""playbooks/status.yml, logs.yml and run_task.yml on the default app (client and users), against a few resources
 made with boto3 on this file's emulator (not a converged site.yml): what they print, that they only read, and
-that an unknown service stops logs.yml before any AWS call."""
+that an unknown service stops logs.yml before any AWS call; that run_task.yml runs one task, prints its lines and
+fails with its exit code."""
 
+import json
 import time
 import uuid
 
 import pytest
 
 from tests.emulator.client import emulator_client
+from tests.unit.playbooks.conftest import writes
 
 pytestmark = pytest.mark.emulator
 
@@ -116,3 +119,97 @@ def test_logs_prints_the_service_lines_and_refuses_an_unknown_service(playbook, 
     assert actions(calls) == ["iam:ListAccountAliases", "logs:FilterLogEvents", "sts:GetCallerIdentity"]
     run, _calls = playbook("logs.yml", "-e", "service=users", "-e", "since=60")
     assert "older than since" in run.stdout
+
+
+def users_service_with_logs(aws):
+    """The users service on its current task definition, a revision logging to /ecs/flask-react-users (awslogs)."""
+    ec2 = aws("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"][0]["SubnetId"]
+    group = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"][0]["GroupId"]
+    logs, ecs = aws("logs"), aws("ecs")
+    if not logs.describe_log_groups(logGroupNamePrefix="/ecs/flask-react-users")["logGroups"]:
+        logs.create_log_group(logGroupName="/ecs/flask-react-users")
+    ecs.create_cluster(clusterName="flask-react-cluster")
+    revision = ecs.register_task_definition(
+        family="flask-react-users",
+        containerDefinitions=[
+            {
+                "name": "users",
+                "image": "nginx:1.27",
+                "memory": 512,
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/flask-react-users",
+                        "awslogs-region": "us-west-1",
+                        "awslogs-stream-prefix": "ecs",
+                    },
+                },
+            }
+        ],
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+    )["taskDefinition"]["taskDefinitionArn"]
+    network = {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}}
+    found = ecs.describe_services(cluster="flask-react-cluster", services=["flask-react-users"])["services"]
+    if [service for service in found if service["status"] == "ACTIVE"]:
+        ecs.update_service(
+            cluster="flask-react-cluster",
+            service="flask-react-users",
+            taskDefinition=revision,
+            networkConfiguration=network,
+        )
+    else:
+        ecs.create_service(
+            cluster="flask-react-cluster",
+            serviceName="flask-react-users",
+            taskDefinition=revision,
+            desiredCount=1,
+            launchType="FARGATE",
+            networkConfiguration=network,
+        )
+    return revision
+
+
+def test_run_task_runs_the_command_prints_its_lines_and_fails_with_its_exit_code(playbook, aws):
+    run, calls = playbook("run_task.yml", "-e", "service=users", "-e", "command=recreate_db")
+    assert run.returncode != 0
+    assert "command: must be a non-empty list of words, for example" in run.stdout
+    assert calls == []
+
+    revision = users_service_with_logs(aws)
+    command = ["python", "manage.py", "recreate_db"]
+    run, calls = playbook(
+        "run_task.yml", "-e", "service=users", "-e", json.dumps({"command": command, "poll_seconds": 1})
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "Z python manage.py recreate_db" in run.stdout
+    task = aws("ecs").list_tasks(cluster="flask-react-cluster", startedBy="flask_react.aws.ecs_run_task")["taskArns"]
+    assert len(task) == 1
+    assert (
+        aws("ecs").describe_tasks(cluster="flask-react-cluster", tasks=task)["tasks"][0]["taskDefinitionArn"]
+        == revision
+    )
+    # One write: the task.
+    assert writes(calls) == ["ecs:RunTask"]
+    assert actions(calls) == [
+        "ecs:DescribeServices",
+        "ecs:DescribeTaskDefinition",
+        "ecs:DescribeTasks",
+        "ecs:RunTask",
+        "iam:ListAccountAliases",
+        "logs:GetLogEvents",
+        "sts:GetCallerIdentity",
+    ]
+
+    # The emulator logs a command's words and ends it with its `exit`.
+    command = ["sh", "-c", "python manage.py seed_db && exit 3"]
+    run, _calls = playbook(
+        "run_task.yml", "-e", "service=users", "-e", json.dumps({"command": command, "poll_seconds": 1})
+    )
+    assert run.returncode != 0
+    assert "Z python manage.py seed_db" in run.stdout
+    assert ": exit code 3 (Essential container in task exited)" in run.stdout
