@@ -74,6 +74,29 @@ def cluster_name(app_name, cluster=""):
     return cluster or f"{app_name}-cluster"
 
 
+# The alarms (role alarms): <app_name>-<kind> for the app's, <app_name>-<service>-<kind> per service. Each
+# kind's suffix tells ours from another alarm named <app_name>-... (cloudwatch_alarms deletes only these).
+SERVICE_ALARM_KINDS = ("unhealthy", "target-5xx")
+APP_ALARM_KINDS = ("alb-5xx", "alb-response-time", "db-cpu", "db-free-storage", "db-connections")
+ALARM_SUFFIXES = tuple(f"-{kind}" for kind in SERVICE_ALARM_KINDS + APP_ALARM_KINDS)
+
+
+def alarm_name(app_name, kind, service_name=""):
+    """An alarm: ``<app_name>-<kind>``, or ``<app_name>-<service>-<kind>`` for a service's."""
+    return f"{app_name}-{service_name}-{kind}" if service_name else f"{app_name}-{kind}"
+
+
+def service_alarm_names(app_name, service_name, alarms=False):
+    """The service's target group alarms (unhealthy hosts, target 5xx), ``[]`` when alarms are off: what an
+    ECS deployment watches to roll back."""
+    return [alarm_name(app_name, kind, service_name) for kind in SERVICE_ALARM_KINDS] if alarms else []
+
+
+def alarm_topic_name(app_name):
+    """The SNS topic the alarms notify, when the collection makes it: ``<app_name>-alarms``."""
+    return f"{app_name}-alarms"
+
+
 def cpu_architecture(service):
     """``X86_64`` unless the service says ``ARM64`` (either case)."""
     return str(service.get("cpu_architecture") or "X86_64").upper()
@@ -135,7 +158,7 @@ def _image_of(repository, account_id, region, image_tag):
     return _image_uri(repository, account_id, region, image_tag) if account_id else ""
 
 
-def resolve_service(service, app_name, ecr_repository_prefix, region="", account_id="", image_tag="prod"):
+def resolve_service(service, app_name, ecr_repository_prefix, region="", account_id="", image_tag="prod", alarms=False):
     """The model of one ``app_services`` entry (see ``resolve``)."""
     name = service["name"]
     account_id = _account(account_id)
@@ -162,6 +185,7 @@ def resolve_service(service, app_name, ecr_repository_prefix, region="", account
         "database": bool(service.get("database", False)),
         "tests": tests_of(service),
         "rules": [{"paths": paths, "target_group": target_group}] if paths else [],
+        "alarms": service_alarm_names(app_name, name, alarms),
     }
 
 
@@ -174,19 +198,23 @@ def resolve(
     partition="",
     image_tag="prod",
     cluster="",
+    alarms=False,
 ):
     """The app model: the app's names and, per service in ``app_services``' order, every derived name.
 
     Returns ``{app_name, region, account_id, partition, registry, cluster, image_tag, default_service,
     services, by_name, target_groups, repositories, families, log_groups, rules, repository_prefix,
-    log_group_prefix}`` (the last two: what every repository and log group name starts with); ``registry`` and
+    log_group_prefix, alarm_topic, alarm_prefix}`` (``repository_prefix``, ``log_group_prefix``: what every
+    repository and log group name starts with; ``alarm_topic``: the SNS topic the alarms notify when the
+    collection makes it, ``alarm_prefix``: what every alarm's name starts with; each service's ``alarms``:
+    its target group's alarm names, ``[]`` unless ``alarms``); ``registry`` and
     each service's ``image_uri`` are ``''`` while the account is not known yet; ``partition`` empty
     is the region's (``aws-cn`` for ``cn-*``...). With an account, a bad account ID, region, repository
     name or tag raises ``EcrNameError`` naming the part and its rule.
     """
     account_id = _account(account_id)
     services = [
-        resolve_service(service, app_name, ecr_repository_prefix, region, account_id, image_tag)
+        resolve_service(service, app_name, ecr_repository_prefix, region, account_id, image_tag, alarms)
         for service in app_services or []
     ]
     defaults = [service["name"] for service in services if service["default"]]
@@ -208,4 +236,6 @@ def resolve(
         "rules": [rule for service in services for rule in service["rules"]],
         "repository_prefix": repository_name(ecr_repository_prefix, ""),
         "log_group_prefix": LOG_GROUP_PREFIX,
+        "alarm_topic": alarm_topic_name(app_name),
+        "alarm_prefix": alarm_name(app_name, ""),
     }
