@@ -1,6 +1,19 @@
 """Fills for what moto lacks or allows where AWS refuses. Each module has one ``install()``."""
 
-from tests.emulator.fills import codebuild, codebuild_builds, ec2, ecr, ecs, elbv2, events, iam, rds, secretsmanager
+from tests.emulator.fills import (
+    cloudwatch,
+    codebuild,
+    codebuild_builds,
+    ec2,
+    ecr,
+    ecs,
+    elbv2,
+    events,
+    iam,
+    rds,
+    secretsmanager,
+    sns,
+)
 
 _installed = False
 
@@ -20,4 +33,6 @@ def install() -> None:
     iam.install()
     rds.install()
     secretsmanager.install()
+    cloudwatch.install()
+    sns.install()
     _installed = True
