@@ -97,6 +97,11 @@ def alarm_topic_name(app_name):
     return f"{app_name}-alarms"
 
 
+def alarm_topic_arn(app_name, region, account_id, partition="aws"):
+    """The ARN of ``alarm_topic_name``'s topic, ``''`` while the account is not known."""
+    return f"arn:{partition}:sns:{region}:{account_id}:{alarm_topic_name(app_name)}" if account_id else ""
+
+
 def cpu_architecture(service):
     """``X86_64`` unless the service says ``ARM64`` (either case)."""
     return str(service.get("cpu_architecture") or "X86_64").upper()
@@ -205,8 +210,9 @@ def resolve(
     Returns ``{app_name, region, account_id, partition, registry, cluster, image_tag, default_service,
     services, by_name, target_groups, repositories, families, log_groups, rules, repository_prefix,
     log_group_prefix, alarm_topic, alarm_prefix}`` (``repository_prefix``, ``log_group_prefix``: what every
-    repository and log group name starts with; ``alarm_topic``: the SNS topic the alarms notify when the
-    collection makes it, ``alarm_prefix``: what every alarm's name starts with; each service's ``alarms``:
+    repository and log group name starts with; ``alarm_topic`` and ``alarm_topic_arn`` (``''`` without the
+    account): the SNS topic the alarms notify when the collection makes it; ``alarm_prefix`` and ``alarm_suffixes``:
+    what the name of every alarm of ours starts and ends with; each service's ``alarms``:
     its target group's alarm names, ``[]`` unless ``alarms``); ``registry`` and
     each service's ``image_uri`` are ``''`` while the account is not known yet; ``partition`` empty
     is the region's (``aws-cn`` for ``cn-*``...). With an account, a bad account ID, region, repository
@@ -237,5 +243,7 @@ def resolve(
         "repository_prefix": repository_name(ecr_repository_prefix, ""),
         "log_group_prefix": LOG_GROUP_PREFIX,
         "alarm_topic": alarm_topic_name(app_name),
+        "alarm_topic_arn": alarm_topic_arn(app_name, region, account_id, partition or partition_of(region)),
         "alarm_prefix": alarm_name(app_name, ""),
+        "alarm_suffixes": list(ALARM_SUFFIXES),
     }
