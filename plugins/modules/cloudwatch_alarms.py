@@ -23,7 +23,7 @@ description:
   - Why not M(amazon.aws.cloudwatch_metric_alarm) - it handles one alarm a run (a module run per alarm and
     target group, each with its own DescribeAlarms) and never deletes the alarms no longer wanted. Why not
     M(community.aws.sns_topic) - it is idempotent with a pending subscription, but finds the topic by
-    listing every topic of the account, returns no plan, and would be one more module run: the topic is a
+    listing every topic of the account, returns no plan, and would be one more module run - the topic is a
     part of the alarms here, made before them and deleted after them.
   - Supports check mode (with a C(plan) of every alarm, topic and subscription it would create, update or
     delete) and diff mode.
