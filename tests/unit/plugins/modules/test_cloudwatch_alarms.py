@@ -5,11 +5,14 @@ another alarm named like ours), check mode planning every change and writing not
 import uuid
 
 import pytest
+import yaml
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
+from ansible_collections.flask_react.aws.plugins.filter.plan_results import plan_results
 from ansible_collections.flask_react.aws.plugins.module_utils.app_model import ALARM_SUFFIXES, resolve
 from ansible_collections.flask_react.aws.plugins.module_utils.cloudwatch_alarms import app_alarms
 from ansible_collections.flask_react.aws.plugins.modules.cloudwatch_alarms import input_errors, run
 
+from tests.conftest import REPO
 from tests.emulator.fills.sns import confirm
 
 pytestmark = pytest.mark.emulator
@@ -153,6 +156,9 @@ def test_check_mode_plans_everything_then_a_run_makes_it_and_a_second_run_writes
         ("AWS::CloudWatch::Alarm", "create"),
     }
     assert len(planned["created"]) == 6
+    # The plan role's table reads the registered result as it is.
+    table = yaml.safe_load((REPO / "roles/plan/vars/main.yml").read_text())["plan_table"]
+    assert plan_results(table, {"alarms_result": planned}) == planned["plan"]
 
     made = converge(app)
     assert made["changed"] and made["subscription"] == "pending"
