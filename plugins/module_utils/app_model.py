@@ -97,6 +97,12 @@ def alarm_topic_name(app_name):
     return f"{app_name}-alarms"
 
 
+def alarm_marker(app_name):
+    """What ends the description of every alarm of the app, in brackets: tells ours from another app's alarm
+    whose name starts alike (app ``shop`` and app ``shop-api``)."""
+    return f"flask_react.aws {app_name}"
+
+
 def alarm_topic_arn(app_name, region, account_id, partition="aws"):
     """The ARN of ``alarm_topic_name``'s topic, ``''`` while the account is not known."""
     return f"arn:{partition}:sns:{region}:{account_id}:{alarm_topic_name(app_name)}" if account_id else ""
@@ -209,11 +215,12 @@ def resolve(
 
     Returns ``{app_name, region, account_id, partition, registry, cluster, image_tag, default_service,
     services, by_name, target_groups, repositories, families, log_groups, rules, repository_prefix,
-    log_group_prefix, alarm_topic, alarm_prefix}`` (``repository_prefix``, ``log_group_prefix``: what every
-    repository and log group name starts with; ``alarm_topic`` and ``alarm_topic_arn`` (``''`` without the
-    account): the SNS topic the alarms notify when the collection makes it; ``alarm_prefix`` and ``alarm_suffixes``:
-    what the name of every alarm of ours starts and ends with; each service's ``alarms``:
-    its target group's alarm names, ``[]`` unless ``alarms``); ``registry`` and
+    log_group_prefix, alarm_topic, alarm_topic_arn, alarm_prefix, alarm_suffixes, alarm_marker}``
+    (``repository_prefix``, ``log_group_prefix``: what every repository and log group name starts with;
+    ``alarm_topic``, ``alarm_topic_arn`` (``''`` without the account): the SNS topic the alarms notify when
+    the collection makes it; ``alarm_prefix``, ``alarm_suffixes``: what the name of every alarm of ours
+    starts and ends with, ``alarm_marker`` what its description ends with; each service's ``alarms``: its
+    target group's alarm names, ``[]`` unless ``alarms``); ``registry`` and
     each service's ``image_uri`` are ``''`` while the account is not known yet; ``partition`` empty
     is the region's (``aws-cn`` for ``cn-*``...). With an account, a bad account ID, region, repository
     name or tag raises ``EcrNameError`` naming the part and its rule.
@@ -246,4 +253,5 @@ def resolve(
         "alarm_topic_arn": alarm_topic_arn(app_name, region, account_id, partition or partition_of(region)),
         "alarm_prefix": alarm_name(app_name, ""),
         "alarm_suffixes": list(ALARM_SUFFIXES),
+        "alarm_marker": alarm_marker(app_name),
     }

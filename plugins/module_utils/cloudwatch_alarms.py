@@ -208,11 +208,17 @@ def alarm_errors(alarm):
     return errors
 
 
-def alarm_request(alarm, actions):
-    """PutMetricAlarm's request for one alarm (our option's shape); ``actions`` on ALARM and back to OK."""
+def marked(description, marker):
+    """``description`` ending with ``[marker]`` (nothing added without a marker)."""
+    return f"{description} [{marker}]".lstrip() if marker else description
+
+
+def alarm_request(alarm, actions, marker=""):
+    """PutMetricAlarm's request for one alarm (our option's shape); ``actions`` on ALARM and back to OK; the
+    description ends with ``[marker]``, which tells ours from another alarm named alike."""
     request = {
         "AlarmName": alarm["name"],
-        "AlarmDescription": alarm.get("description") or "",
+        "AlarmDescription": marked(alarm.get("description") or "", marker),
         "ActionsEnabled": True,
         "AlarmActions": list(actions),
         "OKActions": list(actions),
@@ -264,19 +270,29 @@ def alarm_shape(described):
     return shape
 
 
-def is_ours(name, prefix, suffixes=None):
-    """Does the alarm ``name`` belong to us: it starts with ``prefix`` and, given ``suffixes``, ends with one."""
-    return name.startswith(prefix) and (not suffixes or any(name.endswith(suffix) for suffix in suffixes))
+def is_ours(name, prefix, suffixes=None, description=None, marker=""):
+    """Does the alarm ``name`` belong to us: it starts with ``prefix``; given ``suffixes``, it ends with one;
+    given a ``marker`` and its ``description``, that ends with ``[marker]`` (app ``shop`` never takes app
+    ``shop-api``'s ``shop-api-alb-5xx`` for its own)."""
+    if not name.startswith(prefix) or (suffixes and not any(name.endswith(suffix) for suffix in suffixes)):
+        return False
+    return not marker or description is None or str(description).endswith(f"[{marker}]")
 
 
-def alarms_plan(desired, current, prefix, suffixes=None, purge=True):
+def alarms_plan(desired, current, prefix, suffixes=None, purge=True, marker=""):
     """``{create, update, delete}`` name lists: ``desired`` (requests) against ``current`` (name -> shape).
 
-    Only alarms that are ours (``is_ours``) are deleted, and only with ``purge``."""
+    Only alarms that are ours (``is_ours``, their description read from ``current``) are deleted, and only
+    with ``purge``."""
     wanted = {request["AlarmName"]: request for request in desired}
     create = [name for name in wanted if name not in current]
     update = [name for name in wanted if name in current and current[name] != wanted[name]]
-    delete = [name for name in current if name not in wanted and is_ours(name, prefix, suffixes)] if purge else []
+    delete = [
+        name
+        for name, shape in current.items()
+        if name not in wanted and is_ours(name, prefix, suffixes, (shape or {}).get("AlarmDescription"), marker)
+    ]
+    delete = delete if purge else []
     return {"create": create, "update": update, "delete": sorted(delete)}
 
 

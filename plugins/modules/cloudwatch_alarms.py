@@ -14,7 +14,7 @@ description:
   - Makes a whole set of CloudWatch metric alarms as asked, in one run. One DescribeAlarms by name prefix
     reads every alarm of the set; PutMetricAlarm goes only to the alarms that differ (compared on the fields
     sent, so AWS's own fields never read as a change); DeleteAlarms removes the alarms of the set no longer
-    asked for (name starts with O(prefix) and ends with one of O(suffixes)).
+    asked for (name starts with O(prefix), ends with one of O(suffixes), description ends with O(marker)).
   - Optionally keeps the SNS topic the alarms notify (O(topic_arn)) with one email subscription
     (O(topic_email)). A subscription waiting for its confirmation counts as made - SNS lists it with no
     ARN (C(PendingConfirmation)) - so a second run never subscribes again (which would mail again).
@@ -101,6 +101,13 @@ options:
     type: list
     elements: str
     default: []
+  marker:
+    description:
+      - Put at the end of every alarm's description, in brackets; only alarms whose description ends with it
+        are of the set, so another app's alarm whose name happens to start with O(prefix) is never deleted.
+        Empty - no marker.
+    type: str
+    default: ""
   purge:
     description: Delete the alarms of the set not in O(alarms).
     type: bool
@@ -133,6 +140,7 @@ EXAMPLES = r"""
   flask_react.aws.cloudwatch_alarms:
     prefix: flask-react-
     suffixes: [-unhealthy]
+    marker: flask_react.aws flask-react
     topic_arn: arn:aws:sns:us-west-1:123456789012:flask-react-alarms
     topic_email: ops@example.com
     alarm_actions: [arn:aws:sns:us-west-1:123456789012:flask-react-alarms]
@@ -152,6 +160,7 @@ EXAMPLES = r"""
   flask_react.aws.cloudwatch_alarms:
     prefix: flask-react-
     suffixes: [-unhealthy]
+    marker: flask_react.aws flask-react
     topic_arn: arn:aws:sns:us-west-1:123456789012:flask-react-alarms
     state: absent
 """
@@ -299,8 +308,8 @@ def ensure_alarms(module, client, current, plan):
     """Put the alarms that differ, delete ours no longer wanted; returns ``alarms_plan``'s answer."""
     params = module.params
     wanted = params["alarms"] if params["state"] == "present" else []
-    desired = [alarm_request(alarm, params["alarm_actions"]) for alarm in wanted]
-    changes = alarms_plan(desired, current, params["prefix"], params["suffixes"], params["purge"])
+    desired = [alarm_request(alarm, params["alarm_actions"], params["marker"]) for alarm in wanted]
+    changes = alarms_plan(desired, current, params["prefix"], params["suffixes"], params["purge"], params["marker"])
     for action in ("create", "update", "delete"):
         plan.extend(entry(ALARM, name, action) for name in changes[action])
     if module.check_mode:
@@ -345,6 +354,7 @@ def main():
         alarm_actions=dict(type="list", elements="str", default=[]),
         prefix=dict(type="str", required=True),
         suffixes=dict(type="list", elements="str", default=[]),
+        marker=dict(type="str", default=""),
         purge=dict(type="bool", default=True),
         topic_arn=dict(type="str", default=""),
         topic_email=dict(type="str", default=""),
@@ -367,10 +377,11 @@ def run(module, cloudwatch, sns):
     plan = []
     try:
         current = describe_alarms(cloudwatch, module.params["prefix"])
+        params = module.params
         current = {
             name: shape
             for name, shape in current.items()
-            if is_ours(name, module.params["prefix"], module.params["suffixes"])
+            if is_ours(name, params["prefix"], params["suffixes"], shape["AlarmDescription"], params["marker"])
         }
         if module.params["state"] == "present":
             topic_before, topic_after = ensure_topic(module, sns, plan)
@@ -382,7 +393,12 @@ def run(module, cloudwatch, sns):
         module.fail_json_aws(error, msg="Failed to manage the CloudWatch alarms and their topic")
     after = {name: shape for name, shape in current.items() if name not in changes["delete"]}
     wanted = (module.params["alarms"] or []) if module.params["state"] == "present" else []
-    after.update({alarm["name"]: alarm_request(alarm, module.params["alarm_actions"]) for alarm in wanted})
+    after.update(
+        {
+            alarm["name"]: alarm_request(alarm, module.params["alarm_actions"], module.params["marker"])
+            for alarm in wanted
+        }
+    )
     result = dict(
         changed=bool(plan),
         alarms=sorted(after),

@@ -121,6 +121,7 @@ def converge(app, check_mode=False, db="", **more):
         topic_arn=app["topic"],
         topic_email="ops@example.com",
         alarm_actions=[app["topic"]],
+        marker=app["model"]["alarm_marker"],
     )
     params.update(more)
     del app["calls"][:]
@@ -195,6 +196,7 @@ def test_only_what_differs_is_put_and_a_new_email_replaces_the_confirmed_one(app
             topic_arn=app["topic"],
             topic_email="oncall@example.com",
             alarm_actions=[app["topic"]],
+            marker=app["model"]["alarm_marker"],
         ),
         app["cloudwatch"],
         app["sns"],
@@ -213,6 +215,7 @@ def test_only_what_differs_is_put_and_a_new_email_replaces_the_confirmed_one(app
             topic_arn=app["topic"],
             topic_email="oncall@example.com",
             alarm_actions=[app["topic"]],
+            marker=app["model"]["alarm_marker"],
         ),
         app["cloudwatch"],
         app["sns"],
@@ -236,19 +239,32 @@ def test_alarms_no_longer_wanted_go_but_never_another_alarm_named_like_ours(app,
         Threshold=1.0,
         ComparisonOperator="GreaterThanThreshold",
     )
+    # App <name>-api's own alarm: its name has our prefix and a suffix of ours, its marker is not ours.
+    other = resolve([{"name": "client", "default": True}], f"{name}-api", "td", alarms=True)
+    cloudwatch.put_metric_alarm(
+        AlarmName=f"{name}-api-alb-5xx",
+        AlarmDescription=f"its own [{other['alarm_marker']}]",
+        MetricName="HTTPCode_ELB_5XX_Count",
+        Namespace="AWS/ApplicationELB",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanThreshold",
+    )
     # The database gone (rds role off): its three alarms go.
     result = converge(app)
     assert sorted(result["deleted"]) == sorted(
         f"{name}-{kind}" for kind in ("db-cpu", "db-free-storage", "db-connections")
     )
     assert writes(app) == ["delete_alarms"]
-    # Alarms off: every alarm of ours and the topic go; the user's alarm stays.
+    # Alarms off: every alarm of ours and the topic go; the user's and the other app's stay.
     removed = converge(app, state="absent")
     assert len(removed["deleted"]) == 6 and ("AWS::SNS::Topic", "delete") in {
         (entry["type"], entry["action"]) for entry in removed["plan"]
     }
     left = [alarm["AlarmName"] for alarm in cloudwatch.describe_alarms(AlarmNamePrefix=f"{name}-")["MetricAlarms"]]
-    assert left == [f"{name}-mine"]
+    assert sorted(left) == [f"{name}-api-alb-5xx", f"{name}-mine"]
     assert app["topic"] not in [t["TopicArn"] for t in aws("sns").list_topics()["Topics"]]
     assert not converge(app, state="absent")["changed"]
 

@@ -122,3 +122,15 @@ def test_the_alarms_settings_are_checked_naming_each_variable():
         "alarms_response_time_statistic",
         "alarms_db_cpu_threshold",
     ]
+
+
+def test_the_marker_tells_ours_from_another_apps_alarm_named_alike():
+    request = alarm_request(dict(ALARM, description="Unhealthy"), [TOPIC], marker="flask_react.aws app")
+    assert request["AlarmDescription"] == "Unhealthy [flask_react.aws app]"
+    current = {
+        "app-users-unhealthy": {"AlarmDescription": "old [flask_react.aws app]"},
+        "app-api-users-unhealthy": {"AlarmDescription": "theirs [flask_react.aws app-api]"},
+    }
+    assert alarms_plan([], current, "app-", ["-unhealthy"], marker="flask_react.aws app")["delete"] == [
+        "app-users-unhealthy"
+    ]
