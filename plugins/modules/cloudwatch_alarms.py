@@ -124,6 +124,12 @@ options:
         with; AWS drops it unconfirmed).
     type: str
     default: ""
+  tags:
+    description:
+      - Tags of every alarm and of the topic, set when each is made (PutMetricAlarm ignores the tags of an existing
+        alarm; reading them back would cost a call per alarm, so later changes are not compared).
+    type: dict
+    default: {}
   state:
     description: V(present) makes the set; V(absent) deletes every alarm of the set and the topic.
     type: str
@@ -242,6 +248,10 @@ def describe_alarms(client, prefix):
             return found
 
 
+def tag_list(tags):
+    return [{"Key": str(key), "Value": str(value)} for key, value in (tags or {}).items()]
+
+
 def topic_exists(client, arn):
     try:
         client.get_topic_attributes(aws_retry=True, TopicArn=arn)
@@ -296,7 +306,7 @@ def ensure_topic(module, client, plan):
     plan.extend(entry(SUBSCRIPTION, f"{name}/{sub_arn.rsplit(':', 1)[-1]}", "delete") for sub_arn in unsubscribe)
     if not module.check_mode:
         if not exists:
-            client.create_topic(aws_retry=True, Name=name)
+            client.create_topic(aws_retry=True, Name=name, Tags=tag_list(module.params["tags"]))
         for sub_arn in unsubscribe:
             client.unsubscribe(aws_retry=True, SubscriptionArn=sub_arn)
         if subscribe:
@@ -315,7 +325,9 @@ def ensure_alarms(module, client, current, plan):
     if module.check_mode:
         return changes
     for request in desired:
-        if request["AlarmName"] in changes["create"] + changes["update"]:
+        if request["AlarmName"] in changes["create"]:
+            client.put_metric_alarm(aws_retry=True, Tags=tag_list(params["tags"]), **request)
+        elif request["AlarmName"] in changes["update"]:
             client.put_metric_alarm(aws_retry=True, **request)
     for start in range(0, len(changes["delete"]), DELETE_BATCH):
         client.delete_alarms(aws_retry=True, AlarmNames=changes["delete"][start : start + DELETE_BATCH])
@@ -355,6 +367,7 @@ def main():
         prefix=dict(type="str", required=True),
         suffixes=dict(type="list", elements="str", default=[]),
         marker=dict(type="str", default=""),
+        tags=dict(type="dict", default={}),
         purge=dict(type="bool", default=True),
         topic_arn=dict(type="str", default=""),
         topic_email=dict(type="str", default=""),

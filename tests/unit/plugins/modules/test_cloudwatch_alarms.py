@@ -122,6 +122,7 @@ def converge(app, check_mode=False, db="", **more):
         topic_email="ops@example.com",
         alarm_actions=[app["topic"]],
         marker=app["model"]["alarm_marker"],
+        tags={"app": app["model"]["app_name"]},
     )
     params.update(more)
     del app["calls"][:]
@@ -168,6 +169,9 @@ def test_check_mode_plans_everything_then_a_run_makes_it_and_a_second_run_writes
     described = aws("cloudwatch").describe_alarms(AlarmNamePrefix=f"{name}-")["MetricAlarms"]
     assert {alarm["AlarmName"] for alarm in described} == set(made["alarms"])
     assert all(alarm["AlarmActions"] == [app["topic"]] for alarm in described)
+    tags = aws("cloudwatch").list_tags_for_resource(ResourceARN=described[0]["AlarmArn"])["Tags"]
+    assert tags == [{"Key": "app", "Value": name}]
+    assert aws("sns").list_tags_for_resource(ResourceArn=app["topic"])["Tags"] == [{"Key": "app", "Value": name}]
 
     # The subscription is still pending (no ARN): kept, not subscribed again; nothing written.
     again = converge(app)
