@@ -64,6 +64,13 @@ options:
     description: The ECS cluster's name; empty gives C(<app_name>-cluster).
     type: str
     default: ""
+  alarms:
+    description:
+      - Whether alarms are on (C(app_alarm_email) or C(app_alarm_topic_arn) set); each service's C(alarms) then
+        names its target group's alarms (C(<app_name>-<name>-unhealthy), C(<app_name>-<name>-target-5xx)),
+        else it is empty.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -111,10 +118,13 @@ def app_model(
     partition="",
     image_tag="prod",
     cluster="",
+    alarms=False,
 ):
     """The app model of ``app_services`` (module_utils/app_model.py's ``resolve``)."""
     try:
-        return resolve(app_services, app_name, ecr_repository_prefix, region, account_id, partition, image_tag, cluster)
+        return resolve(
+            app_services, app_name, ecr_repository_prefix, region, account_id, partition, image_tag, cluster, alarms
+        )
     except EcrNameError as error:
         raise AnsibleFilterError(f"app_model: {error}") from error
 

@@ -103,6 +103,40 @@ def cluster_name(app_name, cluster=""):
     return cluster or f"{app_name}-cluster"
 
 
+# The alarms (role alarms): <app_name>-<kind> for the app's, <app_name>-<service>-<kind> per service. Each
+# kind's suffix tells ours from another alarm named <app_name>-... (cloudwatch_alarms deletes only these).
+SERVICE_ALARM_KINDS = ("unhealthy", "target-5xx")
+APP_ALARM_KINDS = ("alb-5xx", "alb-response-time", "db-cpu", "db-free-storage", "db-connections")
+ALARM_SUFFIXES = tuple(f"-{kind}" for kind in SERVICE_ALARM_KINDS + APP_ALARM_KINDS)
+
+
+def alarm_name(app_name, kind, service_name=""):
+    """An alarm: ``<app_name>-<kind>``, or ``<app_name>-<service>-<kind>`` for a service's."""
+    return f"{app_name}-{service_name}-{kind}" if service_name else f"{app_name}-{kind}"
+
+
+def service_alarm_names(app_name, service_name, alarms=False):
+    """The service's target group alarms (unhealthy hosts, target 5xx), ``[]`` when alarms are off: what an
+    ECS deployment watches to roll back."""
+    return [alarm_name(app_name, kind, service_name) for kind in SERVICE_ALARM_KINDS] if alarms else []
+
+
+def alarm_topic_name(app_name):
+    """The SNS topic the alarms notify, when the collection makes it: ``<app_name>-alarms``."""
+    return f"{app_name}-alarms"
+
+
+def alarm_marker(app_name):
+    """What ends the description of every alarm of the app, in brackets: tells ours from another app's alarm
+    whose name starts alike (app ``shop`` and app ``shop-api``)."""
+    return f"flask_react.aws {app_name}"
+
+
+def alarm_topic_arn(app_name, region, account_id, partition="aws"):
+    """The ARN of ``alarm_topic_name``'s topic, ``''`` while the account is not known."""
+    return f"arn:{partition}:sns:{region}:{account_id}:{alarm_topic_name(app_name)}" if account_id else ""
+
+
 def cpu_architecture(service):
     """``X86_64`` unless the service says ``ARM64`` (either case)."""
     return str(service.get("cpu_architecture") or "X86_64").upper()
@@ -164,7 +198,7 @@ def _image_of(repository, account_id, region, image_tag):
     return _image_uri(repository, account_id, region, image_tag) if account_id else ""
 
 
-def resolve_service(service, app_name, ecr_repository_prefix, region="", account_id="", image_tag="prod"):
+def resolve_service(service, app_name, ecr_repository_prefix, region="", account_id="", image_tag="prod", alarms=False):
     """The model of one ``app_services`` entry (see ``resolve``)."""
     name = service["name"]
     account_id = _account(account_id)
@@ -192,6 +226,7 @@ def resolve_service(service, app_name, ecr_repository_prefix, region="", account
         "tests": tests_of(service),
         "generated_secrets": generated_secrets_of(service, app_name),
         "rules": [{"paths": paths, "target_group": target_group}] if paths else [],
+        "alarms": service_alarm_names(app_name, name, alarms),
         # Only for a service that autoscales (its min, max and targets; its policies' names).
         **(
             {
@@ -218,20 +253,26 @@ def resolve(
     partition="",
     image_tag="prod",
     cluster="",
+    alarms=False,
 ):
     """The app model: the app's names and, per service in ``app_services``' order, every derived name.
 
     Returns ``{app_name, region, account_id, partition, registry, cluster, image_tag, default_service,
     services, by_name, target_groups, repositories, families, log_groups, rules, generated_secrets,
-    repository_prefix, log_group_prefix}`` (``generated_secrets``: every service's generated secret names;
-    the last two: what every repository and log group name starts with); ``registry`` and
+    repository_prefix, log_group_prefix, alarm_topic, alarm_topic_arn, alarm_prefix, alarm_suffixes, alarm_marker}``
+    (``generated_secrets``: every service's generated secret names; ``repository_prefix``, ``log_group_prefix``:
+    what every repository and log group name starts with;
+    ``alarm_topic``, ``alarm_topic_arn`` (``''`` without the account): the SNS topic the alarms notify when
+    the collection makes it; ``alarm_prefix``, ``alarm_suffixes``: what the name of every alarm of ours
+    starts and ends with, ``alarm_marker`` what its description ends with; each service's ``alarms``: its
+    target group's alarm names, ``[]`` unless ``alarms``); ``registry`` and
     each service's ``image_uri`` are ``''`` while the account is not known yet; ``partition`` empty
     is the region's (``aws-cn`` for ``cn-*``...). With an account, a bad account ID, region, repository
     name or tag raises ``EcrNameError`` naming the part and its rule.
     """
     account_id = _account(account_id)
     services = [
-        resolve_service(service, app_name, ecr_repository_prefix, region, account_id, image_tag)
+        resolve_service(service, app_name, ecr_repository_prefix, region, account_id, image_tag, alarms)
         for service in app_services or []
     ]
     defaults = [service["name"] for service in services if service["default"]]
@@ -254,4 +295,9 @@ def resolve(
         "generated_secrets": [name for service in services for name in service["generated_secrets"].values()],
         "repository_prefix": repository_name(ecr_repository_prefix, ""),
         "log_group_prefix": LOG_GROUP_PREFIX,
+        "alarm_topic": alarm_topic_name(app_name),
+        "alarm_topic_arn": alarm_topic_arn(app_name, region, account_id, partition or partition_of(region)),
+        "alarm_prefix": alarm_name(app_name, ""),
+        "alarm_suffixes": list(ALARM_SUFFIXES),
+        "alarm_marker": alarm_marker(app_name),
     }

@@ -315,3 +315,58 @@ def app_errors(app_name, app_services, aws_region, ecr_repository_prefix):
             f"(the listener's default action); found {len(defaults)}"
         )
     return errors
+
+
+# --- Alarms (role alarms): an email SNS takes, an SNS topic ARN (CloudWatch cannot notify a FIFO topic).
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z]{2,4}(-[a-z]+)+-\d{1,2}:\d{12}:[A-Za-z0-9_-]{1,256}$")
+ALARM_STATISTIC = re.compile(r"^(SampleCount|Average|Sum|Minimum|Maximum|p\d{1,2}(\.\d{1,2})?)$")
+
+
+def _number(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def alarms_errors(settings):
+    """Every rule the alarms' settings break; ``settings`` maps each variable's name to its value
+    (``app_alarm_email``, ``app_alarm_topic_arn`` and the alarms role's ``alarms_*``)."""
+    errors = []
+    email, topic = settings.get("app_alarm_email") or "", settings.get("app_alarm_topic_arn") or ""
+    if email and not EMAIL.match(str(email)):
+        errors.append(f"app_alarm_email: {email!r} must be an email address such as ops@example.com")
+    if topic and not SNS_TOPIC_ARN.match(str(topic)):
+        errors.append(
+            f"app_alarm_topic_arn: {topic!r} must be the ARN of a standard SNS topic "
+            "(arn:aws:sns:<region>:<account>:<name>; CloudWatch cannot notify a FIFO topic)"
+        )
+    if email and topic:
+        errors.append("app_alarm_email, app_alarm_topic_arn: set one (our topic mailing you, or your topic), not both")
+    if "alarms_period" in settings:
+        period = _port(settings["alarms_period"])
+        if period is None or (period not in (10, 20, 30) and (period < 60 or period % 60)):
+            errors.append(
+                f"alarms_period: {settings['alarms_period']!r} must be 10, 20, 30 or a multiple of 60 seconds"
+            )
+    evaluation = _port(settings.get("alarms_evaluation_periods"))
+    if "alarms_evaluation_periods" in settings and (evaluation is None or evaluation < 1):
+        errors.append(f"alarms_evaluation_periods: {settings['alarms_evaluation_periods']!r} must be 1 or more")
+    datapoints = _port(settings.get("alarms_datapoints_to_alarm"))
+    if "alarms_datapoints_to_alarm" in settings and (datapoints is None or not 1 <= datapoints <= (evaluation or 1)):
+        errors.append(
+            f"alarms_datapoints_to_alarm: {settings['alarms_datapoints_to_alarm']!r} must be from 1 to "
+            "alarms_evaluation_periods"
+        )
+    statistic = settings.get("alarms_response_time_statistic")
+    if statistic is not None and not ALARM_STATISTIC.match(str(statistic)):
+        errors.append(
+            f"alarms_response_time_statistic: {statistic!r} must be Average, Maximum... or a percentile such as p95"
+        )
+    for variable in sorted(settings):
+        if variable.startswith("alarms_") and variable.endswith("_threshold"):
+            value = _number(settings[variable])
+            if value is None or value < 0:
+                errors.append(f"{variable}: {settings[variable]!r} must be a number, 0 or more")
+    return errors

@@ -2,6 +2,7 @@
 
 from tests.emulator.fills import (
     applicationautoscaling,
+    cloudwatch,
     codebuild,
     codebuild_builds,
     ec2,
@@ -12,6 +13,7 @@ from tests.emulator.fills import (
     iam,
     rds,
     secretsmanager,
+    sns,
 )
 
 _installed = False
@@ -33,4 +35,6 @@ def install() -> None:
     iam.install()
     rds.install()
     secretsmanager.install()
+    cloudwatch.install()
+    sns.install()
     _installed = True

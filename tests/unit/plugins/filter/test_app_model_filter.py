@@ -76,4 +76,5 @@ def test_documented_options_are_the_signature():
         "partition",
         "image_tag",
         "cluster",
+        "alarms",
     }

@@ -82,6 +82,7 @@ def test_the_courses_names():
         "rules": [
             {"paths": ["/users*", "/ping", "/auth*", "/doc", "/swagger*"], "target_group": "flask-react-users-tg"}
         ],
+        "alarms": [],
     }
     assert client["default"] and client["target_group"] == "flask-react-client-tg" and client["rules"] == []
     assert {key: model[key] for key in ("app_name", "region", "account_id", "partition", "registry", "cluster")} == {
@@ -231,3 +232,15 @@ def test_generated_secrets_are_named_by_app_service_and_variable():
     }
     assert model["by_name"]["client"]["generated_secrets"] == {}
     assert model["generated_secrets"] == ["flask-react/users/SECRET_KEY", "flask-react/users/JWT_KEY"]
+
+
+def test_the_alarm_names_and_topic():
+    """Alarms off: no service names any; on: each names its target group's two, and the topic's ARN is the
+    account's (empty without it)."""
+    assert resolve(COURSE, "flask-react", "test-driven", "us-west-1", ACCOUNT)["by_name"]["users"]["alarms"] == []
+    model = resolve(COURSE, "flask-react", "test-driven", "cn-north-1", ACCOUNT, alarms=True)
+    assert model["by_name"]["users"]["alarms"] == ["flask-react-users-unhealthy", "flask-react-users-target-5xx"]
+    assert model["alarm_topic"] == "flask-react-alarms" and model["alarm_prefix"] == "flask-react-"
+    assert model["alarm_topic_arn"] == f"arn:aws-cn:sns:cn-north-1:{ACCOUNT}:flask-react-alarms"
+    assert all(name.endswith(tuple(model["alarm_suffixes"])) for name in model["by_name"]["client"]["alarms"])
+    assert resolve(COURSE, "flask-react", "test-driven", "us-west-1", alarms=True)["alarm_topic_arn"] == ""
