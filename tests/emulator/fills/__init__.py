@@ -1,6 +1,6 @@
 """Fills for what moto lacks or allows where AWS refuses. Each module has one ``install()``."""
 
-from tests.emulator.fills import codebuild, codebuild_builds, ec2, ecr, ecs, elbv2, events, iam, rds, secretsmanager
+from tests.emulator.fills import acm, codebuild, codebuild_builds, ec2, ecr, ecs, elbv2, events, iam, rds, secretsmanager
 
 _installed = False
 
@@ -10,6 +10,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
+    acm.install()
     codebuild.install()
     codebuild_builds.install()
     ec2.install()
