@@ -135,6 +135,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.acm_dns import (
     REUSABLE,
     bare,
     idempotency_token,
+    in_zone,
     pick,
     record_differs,
     record_set,
@@ -278,6 +279,11 @@ class Run:
         return certificate
 
     def present(self):
+        if not in_zone(self.params["domain_name"], self.params["hosted_zone"]):
+            raise Failure(
+                f"domain_name: {self.params['domain_name']} is not in the hosted zone {self.params['hosted_zone']} "
+                "(it must be the zone's name or end with '.' and it)"
+            )
         zone_id = self.zone(required=True)
         certificate = find_certificate(self.acm, self.params["domain_name"], self.params["tags"], list(REUSABLE))
         before = {"certificate": bool(certificate), "status": (certificate or {}).get("Status", "")}

@@ -114,7 +114,8 @@ def install() -> None:
             record["Name"] = record.get("Name", "").replace(_MOTO_NAME_TOKEN, name_token)
             record["Value"] = record.get("Value", "").replace(_MOTO_VALUE_TOKEN, value_token)
         parts = self.arn.split(":")
-        certificate["InUseBy"] = sorted(set(self.in_use_by) | set(_listeners_using(parts[4], parts[3], self.arn)))
+        # moto records the listener's ARN and never forgets it; AWS lists the load balancers using it now.
+        certificate["InUseBy"] = _listeners_using(parts[4], parts[3], self.arn)
         return result
 
     CertBundle.describe = describe_with_own_records  # type: ignore[method-assign]
