@@ -1,6 +1,19 @@
 """Fills for what moto lacks or allows where AWS refuses. Each module has one ``install()``."""
 
-from tests.emulator.fills import acm, codebuild, codebuild_builds, ec2, ecr, ecs, elbv2, events, iam, rds, secretsmanager
+from tests.emulator.fills import (
+    acm,
+    codebuild,
+    codebuild_builds,
+    ec2,
+    ecr,
+    ecs,
+    elbv2,
+    events,
+    iam,
+    rds,
+    route53,
+    secretsmanager,
+)
 
 _installed = False
 
@@ -20,5 +33,6 @@ def install() -> None:
     events.install()
     iam.install()
     rds.install()
+    route53.install()
     secretsmanager.install()
     _installed = True

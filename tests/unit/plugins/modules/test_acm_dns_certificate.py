@@ -277,3 +277,29 @@ def test_absent_waits_for_the_listener_then_deletes_records_and_certificate_neve
 
     again, calls = run(aws, **params(domain, zone_name, state="absent", alias_records=True))
     assert not again["changed"] and not set(calls) & set(WRITES)
+
+
+def test_emulator_refuses_an_alias_whose_zone_is_not_the_load_balancers(aws, zone):
+    """Route 53's fill: an alias to a load balancer names it with its canonical hosted zone ID."""
+    zone_name, zone_id = zone
+    ec2, elb = aws("ec2"), aws("elbv2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
+    balancer = elb.create_load_balancer(Name=f"lb{uuid.uuid4().hex[:8]}", Subnets=subnets[:2])["LoadBalancers"][0]
+
+    def alias(zone_of_target, dns_name=balancer["DNSName"]):
+        target = {"HostedZoneId": zone_of_target, "DNSName": dns_name, "EvaluateTargetHealth": False}
+        return {
+            "Changes": [
+                {"Action": "UPSERT", "ResourceRecordSet": {"Name": zone_name, "Type": "A", "AliasTarget": target}}
+            ]
+        }
+
+    route53 = aws("route53")
+    for wrong in (alias(zone_id), alias(balancer["CanonicalHostedZoneId"], "gone-1.us-west-1.elb.amazonaws.com")):
+        with pytest.raises(route53.exceptions.ClientError, match="does not lie within the target zone"):
+            route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=wrong)
+    route53.change_resource_record_sets(
+        HostedZoneId=zone_id, ChangeBatch=alias(balancer["CanonicalHostedZoneId"], "dualstack." + balancer["DNSName"])
+    )
+    assert (zone_name, "A") in records(aws, zone_id)
