@@ -221,6 +221,8 @@ def domain_errors(settings):
         errors.append("alb_certificate_arn: must be empty with app_domain, whose certificate the alb role requests")
     if settings.get("alb_domain_name") and settings.get("alb_domain_name") != domain:
         errors.append(f"alb_domain_name: must be empty or app_domain ({domain}) when app_domain is set")
+    if settings.get("app_domain_state", "present") not in ("present", "absent"):
+        errors.append(f"app_domain_state: {settings.get('app_domain_state')!r} must be present or absent")
     timeout = _port(settings.get("app_domain_wait_timeout", 0))
     if timeout is None or timeout < 0:
         errors.append(
