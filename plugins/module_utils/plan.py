@@ -279,13 +279,6 @@ def _by_row(result, row, name):
     return "create" if _true(row.get("created")) else "update"
 
 
-def _record_by_diff(result, row, name):
-    """route53, run with ``diff: true``: a create when the diff has no record before."""
-    if row.get("state") == "absent":
-        return "delete"
-    return "update" if (result.get("diff") or {}).get("before") else "create"
-
-
 def _by_state(result, row, name):
     """One action per state (an access key is only ever created or deleted)."""
     return "delete" if row.get("state") == "absent" else "create"
@@ -321,8 +314,6 @@ STOCK_MODULES = {
     "community.aws.secretsmanager_secret": _unless_key("secret"),
     # elb_application_lb returns nothing but changed in check mode, for a create as for an update.
     "amazon.aws.elb_application_lb": _by_row,
-    # route53 tells a new record from a changed one only in its diff (the task asks for it).
-    "amazon.aws.route53": _record_by_diff,
     # Ours, where a row plans a resource made with theirs (the services of a new cluster).
     "flask_react.aws.ecs_app_cluster": lambda result, row, name: (
         "delete" if row.get("state") == "absent" else "create" if not result.get("cluster") else "update"

@@ -20,8 +20,13 @@ description:
   - With O(state=absent), deletes the validation record, with O(alias_records) the A and AAAA alias
     records at O(domain_name), then the certificate, retrying while ACM answers
     C(ResourceInUseException) (a listener of a load balancer being deleted still uses it).
+  - With O(alias_target), points an alias A record at O(domain_name) to a load balancer; it always
+    reads the record there and returns it (RV(alias_record)), so a caller can tell whether a run is needed.
   - Why not a stock module - M(community.aws.acm_certificate) only imports certificates; no module of
-    amazon.aws or community.aws requests one with DNS validation, writes its record and waits.
+    amazon.aws or community.aws requests one with DNS validation, writes its record and waits. And
+    M(amazon.aws.route53) for the alias - its O(amazon.aws.route53#module:region) option is a latency
+    record's, so the collection's C(module_defaults) region breaks it, and it lists every record of the
+    zone on each run, where this module reads one.
   - Supports check mode (nothing requested, written, waited for or deleted; the plan says what
     would be) and diff mode.
 options:
@@ -66,6 +71,26 @@ options:
     description: With O(state=absent), also delete the A and AAAA alias records at O(domain_name).
     type: bool
     default: false
+  alias_target:
+    description:
+      - With O(state=present), the load balancer the alias A record at O(domain_name) points to (UPSERT, only when
+        it differs). Left out, the record is only read (RV(alias_record)).
+    type: dict
+    suboptions:
+      dns_name:
+        description: The load balancer's DNS name (DescribeLoadBalancers' C(DNSName)).
+        type: str
+        required: true
+      hosted_zone_id:
+        description: The load balancer's canonical hosted zone ID (C(CanonicalHostedZoneId)).
+        type: str
+        required: true
+  certificate:
+    description:
+      - With O(state=present), find, request, validate and wait for the certificate. V(false) manages only the alias
+        record (no ACM call) - the run after the load balancer exists.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -79,6 +104,15 @@ EXAMPLES = r"""
     hosted_zone: example.com
     tags: {app: shop}
   register: certificate
+
+- name: Point shop.example.com at the load balancer (after it exists; no ACM call)
+  flask_react.aws.acm_dns_certificate:
+    domain_name: shop.example.com
+    hosted_zone: example.com
+    certificate: false
+    alias_target:
+      dns_name: "{{ load_balancer.dns_name }}"
+      hosted_zone_id: "{{ load_balancer.canonical_hosted_zone_id }}"
 
 - name: Delete the certificate, its validation record and the alias records
   flask_react.aws.acm_dns_certificate:
@@ -111,6 +145,11 @@ validation_records:
   type: list
   elements: dict
   sample: [{Name: _1a2b.shop.example.com., Type: CNAME, Value: _3c4d.acm-validations.aws.}]
+alias_record:
+  description: The alias A record at O(domain_name) (after the run), C({dns_name, hosted_zone_id}); empty when none.
+  returned: always
+  type: dict
+  sample: {dns_name: dom-alb-1234567890.us-west-1.elb.amazonaws.com, hosted_zone_id: Z368ELLRRE2KJ0}
 plan:
   description: What changed, or would in check mode, as C({type, name, action}).
   returned: always
@@ -285,17 +324,50 @@ class Run:
                 "(it must be the zone's name or end with '.' and it)"
             )
         zone_id = self.zone(required=True)
-        certificate = find_certificate(self.acm, self.params["domain_name"], self.params["tags"], list(REUSABLE))
-        before = {"certificate": bool(certificate), "status": (certificate or {}).get("Status", "")}
-        if certificate is None:
-            self.plan.append(entry(CERTIFICATE, self.params["domain_name"], "create"))
-            if self.module.check_mode:
-                return self.result(zone_id, None, before)
-            certificate = self.request()
-        self.write_records(zone_id, validation_records(certificate))
-        if self.params["wait"] and not self.module.check_mode:
-            certificate = self.wait_issued(describe(self.acm, certificate["CertificateArn"]))
-        return self.result(zone_id, certificate, before)
+        certificate, before = None, {}
+        if self.params["certificate"]:
+            certificate = find_certificate(self.acm, self.params["domain_name"], self.params["tags"], list(REUSABLE))
+            before = {"certificate": bool(certificate), "status": (certificate or {}).get("Status", "")}
+            if certificate is None:
+                self.plan.append(entry(CERTIFICATE, self.params["domain_name"], "create"))
+                if not self.module.check_mode:
+                    certificate = self.request()
+            if certificate is not None:
+                self.write_records(zone_id, validation_records(certificate))
+            if certificate is not None and self.params["wait"] and not self.module.check_mode:
+                certificate = self.wait_issued(describe(self.acm, certificate["CertificateArn"]))
+        alias = self.alias(zone_id)
+        before["alias_record"] = alias
+        return self.result(zone_id, certificate, before, self.ensure_alias(zone_id, alias))
+
+    def alias(self, zone_id):
+        """The alias A record at domain_name: ``{dns_name, hosted_zone_id}``, ``{}`` when there is none."""
+        found = record_at(self.route53, zone_id, self.params["domain_name"], "A")
+        target = (found or {}).get("AliasTarget")
+        return {"dns_name": bare(target["DNSName"]), "hosted_zone_id": target["HostedZoneId"]} if target else {}
+
+    def ensure_alias(self, zone_id, alias):
+        """UPSERT the alias A record to alias_target when it differs; returns the record after."""
+        wanted = self.params["alias_target"]
+        if not wanted:
+            return alias
+        target = {"dns_name": bare(wanted["dns_name"]), "hosted_zone_id": wanted["hosted_zone_id"]}
+        if target == alias:
+            return alias
+        self.plan.append(entry(RECORD, f"{bare(self.params['domain_name'])} A", "update" if alias else "create"))
+        if not self.module.check_mode:
+            record = {
+                "Name": bare(self.params["domain_name"]) + ".",
+                "Type": "A",
+                # Route 53 keeps the target lower-case with a final dot: given so, a re-read compares equal.
+                "AliasTarget": {
+                    "HostedZoneId": target["hosted_zone_id"],
+                    "DNSName": target["dns_name"] + ".",
+                    "EvaluateTargetHealth": False,
+                },
+            }
+            change(self.route53, zone_id, "UPSERT", [record])
+        return target
 
     def absent(self):
         zone_id = self.zone(required=False)
@@ -338,15 +410,16 @@ class Run:
                     ) from None
                 self.sleep(max(self.params["poll_interval"], 1))
 
-    def result(self, zone_id, certificate, before):
+    def result(self, zone_id, certificate, before, alias=None):
         certificate = certificate or {}
-        after = {"certificate": bool(certificate), "status": certificate.get("Status", "")}
+        after = {"certificate": bool(certificate), "status": certificate.get("Status", ""), "alias_record": alias or {}}
         result = dict(
             changed=bool(self.plan),
             certificate_arn=certificate.get("CertificateArn", ""),
             status=certificate.get("Status", ""),
             hosted_zone_id=zone_id or "",
             validation_records=validation_records(certificate),
+            alias_record=alias or {},
             plan=self.plan,
         )
         if self.module._diff:
@@ -365,6 +438,11 @@ def main():
         poll_interval=dict(type="int", default=10),
         delete_timeout=dict(type="int", default=300),
         alias_records=dict(type="bool", default=False),
+        certificate=dict(type="bool", default=True),
+        alias_target=dict(
+            type="dict",
+            options=dict(dns_name=dict(type="str", required=True), hosted_zone_id=dict(type="str", required=True)),
+        ),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,

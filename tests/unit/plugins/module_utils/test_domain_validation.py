@@ -1,8 +1,7 @@
-"""app_domain's rules (alb_errors, checked by the app role before any AWS call) and the plan of the alias record."""
+"""app_domain's rules (alb_errors, checked by the app role before any AWS call) and acm_dns_certificate's helpers."""
 
 import pytest
 from ansible_collections.flask_react.aws.plugins.module_utils.acm_dns import idempotency_token, in_zone, tags_match
-from ansible_collections.flask_react.aws.plugins.module_utils.plan import results_entries
 from ansible_collections.flask_react.aws.plugins.module_utils.validation import alb_errors
 
 BASE = {"aws_region": "us-west-1", "alb_listener_port": 80, "alb_https_port": 443}
@@ -61,15 +60,3 @@ def test_helpers():
     assert len(idempotency_token("a.example.com", {})) == 32
     assert tags_match({"app": "x"}, [{"Key": "app", "Value": "x"}, {"Key": "o", "Value": "p"}])
     assert not tags_match({"app": "x"}, [{"Key": "app", "Value": "y"}])
-
-
-@pytest.mark.parametrize(("before", "action"), [({}, "create"), ({"record": "shop.example.com"}, "update")])
-def test_the_alias_record_is_planned_from_routes_diff(before, action):
-    row = {
-        "register": "alb_domain_alias",
-        "module": "amazon.aws.route53",
-        "type": "AWS::Route53::RecordSet",
-        "name": "shop.example.com A",
-        "result": {"changed": True, "diff": {"before": before, "after": {"record": "shop.example.com"}}},
-    }
-    assert results_entries(row) == [{"type": "AWS::Route53::RecordSet", "name": "shop.example.com A", "action": action}]

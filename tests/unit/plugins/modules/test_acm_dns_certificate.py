@@ -63,6 +63,8 @@ def params(domain, zone_name, **changes):
             poll_interval=10,
             delete_timeout=60,
             alias_records=False,
+            certificate=True,
+            alias_target=None,
         ),
         **changes,
     )
@@ -303,3 +305,43 @@ def test_emulator_refuses_an_alias_whose_zone_is_not_the_load_balancers(aws, zon
         HostedZoneId=zone_id, ChangeBatch=alias(balancer["CanonicalHostedZoneId"], "dualstack." + balancer["DNSName"])
     )
     assert (zone_name, "A") in records(aws, zone_id)
+
+
+def test_the_alias_record_is_written_once_and_moved_with_the_load_balancer(aws, zone):
+    zone_name, zone_id = zone
+    ec2, elb = aws("ec2"), aws("elbv2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
+    first, second = (
+        elb.create_load_balancer(Name=f"lb{uuid.uuid4().hex[:8]}", Subnets=subnets[:2])["LoadBalancers"][0]
+        for _ in range(2)
+    )
+
+    def target(balancer):
+        return {"dns_name": balancer["DNSName"], "hosted_zone_id": balancer["CanonicalHostedZoneId"]}
+
+    domain = f"shop.{zone_name}"
+    made, calls = run(aws, **params(domain, zone_name, certificate=False, alias_target=target(first)))
+    assert made["plan"] == [{"type": "AWS::Route53::RecordSet", "name": f"{domain} A", "action": "create"}]
+    assert not [call for call in calls if call in ("list_certificates", "request_certificate")]
+    assert made["alias_record"] == {
+        "dns_name": first["DNSName"].lower(),
+        "hosted_zone_id": first["CanonicalHostedZoneId"],
+    }
+
+    # What the app role's check run reads: the record, to skip the alias run when it already points here.
+    checked, calls = run(aws, check_mode=True, **params(domain, zone_name))
+    assert checked["alias_record"] == made["alias_record"]
+
+    again, calls = run(aws, **params(domain, zone_name, certificate=False, alias_target=target(first)))
+    assert not again["changed"] and "change_resource_record_sets" not in calls
+
+    moved, _ = run(aws, **params(domain, zone_name, certificate=False, alias_target=target(second)))
+    assert moved["plan"] == [{"type": "AWS::Route53::RecordSet", "name": f"{domain} A", "action": "update"}]
+    alias = records_full(aws, zone_id)[(domain, "A")]["AliasTarget"]
+    assert alias["DNSName"].rstrip(".") == second["DNSName"].lower()
+
+
+def records_full(aws, zone_id):
+    sets = aws("route53").list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+    return {(item["Name"].rstrip("."), item["Type"]): item for item in sets}
