@@ -330,7 +330,10 @@ class Run:
             before = {"certificate": bool(certificate), "status": (certificate or {}).get("Status", "")}
             if certificate is None:
                 self.plan.append(entry(CERTIFICATE, self.params["domain_name"], "create"))
-                if not self.module.check_mode:
+                if self.module.check_mode:
+                    # ACM names the record only once it has the request: planned under a stand-in name.
+                    self.plan.append(entry(RECORD, f"_<validation>.{bare(self.params['domain_name'])} CNAME", "create"))
+                else:
                     certificate = self.request()
             if certificate is not None:
                 self.write_records(zone_id, validation_records(certificate))

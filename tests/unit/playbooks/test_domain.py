@@ -66,6 +66,25 @@ def certificates(port: int) -> list[dict[str, Any]]:
     return [acm.describe_certificate(CertificateArn=c["CertificateArn"])["Certificate"] for c in summaries]
 
 
+def test_check_mode_on_an_empty_account_plans_the_certificate_its_records_and_the_https_listener(
+    recording_emulator: Any, zone_id: str, tmp_path: Path
+) -> None:
+    """site.yml --check (its one run in these tests), on an app of its own name."""
+    extra = dict(SETTINGS, app_name="domplan", app_services=SETTINGS["app_services"])
+    done, calls = run_playbook(*recording_emulator, tmp_path, "site.yml", "--check", "-e", json.dumps(extra))
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert writes_but_route53(calls) == []
+    changes = json.loads((tmp_path / ".outputs" / "local.plan.json").read_text())["changes"]
+    planned = {(change["type"], change["name"], change["action"]) for change in changes}
+    assert {
+        ("AWS::CertificateManager::Certificate", DOMAIN, "create"),
+        ("AWS::Route53::RecordSet", f"_<validation>.{DOMAIN} CNAME", "create"),
+        ("AWS::Route53::RecordSet", f"{DOMAIN} A", "create"),
+        ("AWS::ElasticLoadBalancingV2::Listener", "domplan-alb:443", "create"),
+    } <= planned, changes
+    assert certificates(recording_emulator[0]) == []
+
+
 def test_a_missing_hosted_zone_fails_before_any_write_naming_app_hosted_zone(stack: Any) -> None:
     done, calls = stack(app_hosted_zone="nowhere.example.org", app_domain="www.nowhere.example.org")
     assert done.returncode != 0

@@ -199,7 +199,10 @@ def test_check_mode_plans_the_certificate_and_writes_nothing(aws, zone):
     result, calls = run(aws, check_mode=True, **params(domain, zone_name))
 
     assert result["changed"] and result["certificate_arn"] == ""
-    assert result["plan"] == [{"type": "AWS::CertificateManager::Certificate", "name": domain, "action": "create"}]
+    assert result["plan"] == [
+        {"type": "AWS::CertificateManager::Certificate", "name": domain, "action": "create"},
+        {"type": "AWS::Route53::RecordSet", "name": f"_<validation>.{domain} CNAME", "action": "create"},
+    ]
     assert not set(calls) & set(WRITES)
     assert records(aws, zone_id) == set()
 
