@@ -97,7 +97,7 @@ def test_a_missing_hosted_zone_fails_before_any_write_naming_app_hosted_zone(sta
 def test_a_converge_serves_https_on_the_domain_with_an_issued_certificate(
     stack: Any, zone_id: str, recording_emulator: Any
 ) -> None:
-    done, _ = stack()
+    done = stack()[0]
     assert done.returncode == 0, done.stdout[-3000:]
     port = recording_emulator[0]
     (certificate,) = [c for c in certificates(port) if c["DomainName"] == DOMAIN]
@@ -135,7 +135,7 @@ def test_a_second_run_changes_nothing_and_writes_nothing(stack: Any) -> None:
 def test_teardown_removes_the_records_and_the_certificate_never_the_zone(
     stack: Any, zone_id: str, recording_emulator: Any
 ) -> None:
-    done, _ = stack(stack_state="absent")
+    done = stack(stack_state="absent")[0]
     assert done.returncode == 0, done.stdout[-3000:]
     port = recording_emulator[0]
     assert records(port, zone_id) == {}

@@ -52,25 +52,24 @@ def zone(aws):
 
 
 def params(domain, zone_name, **changes):
-    return dict(
-        dict(
-            domain_name=domain,
-            hosted_zone=zone_name,
-            state="present",
-            tags={"app": "shop", "managed-by": "flask_react.aws"},
-            wait=True,
-            wait_timeout=600,
-            poll_interval=10,
-            delete_timeout=60,
-            alias_records=False,
-            certificate=True,
-            alias_target=None,
-        ),
-        **changes,
-    )
+    values = {
+        "domain_name": domain,
+        "hosted_zone": zone_name,
+        "state": "present",
+        "tags": {"app": "shop", "managed-by": "flask_react.aws"},
+        "wait": True,
+        "wait_timeout": 600,
+        "poll_interval": 10,
+        "delete_timeout": 60,
+        "alias_records": False,
+        "certificate": True,
+        "alias_target": None,
+    }
+    values.update(changes)
+    return values
 
 
-def run(aws, check_mode=False, clock=None, **module_params):
+def run(aws, module_params, check_mode=False, clock=None):
     calls, clock = [], clock or Clock()
     module = Module(aws, module_params, check_mode=check_mode)
     runner = Run(module, Counting(aws("acm"), calls), Counting(aws("route53"), calls), clock.sleep, clock.now)
@@ -86,14 +85,14 @@ def records(aws, zone_id):
 def test_missing_zone_fails_naming_hosted_zone_before_any_write(aws):
     with pytest.raises(Failure, match=r"^hosted_zone: no public Route 53 hosted zone named nowhere-\w+\.example\.com"):
         zone_name = f"nowhere-{uuid.uuid4().hex[:6]}.example.com"
-        run(aws, **params(f"shop.{zone_name}", zone_name))
+        run(aws, params(f"shop.{zone_name}", zone_name))
 
 
 def test_requests_validates_and_waits_then_a_second_run_writes_nothing(aws, zone):
     zone_name, zone_id = zone
     domain = f"shop.{zone_name}"
 
-    result, calls = run(aws, **params(domain, zone_name))
+    result, calls = run(aws, params(domain, zone_name))
 
     assert result["changed"] and result["status"] == "ISSUED"
     assert result["hosted_zone_id"] == zone_id
@@ -109,7 +108,7 @@ def test_requests_validates_and_waits_then_a_second_run_writes_nothing(aws, zone
     tags = aws("acm").list_tags_for_certificate(CertificateArn=result["certificate_arn"])["Tags"]
     assert {"Key": "app", "Value": "shop"} in tags
 
-    again, calls = run(aws, **params(domain, zone_name))
+    again, calls = run(aws, params(domain, zone_name))
 
     assert not again["changed"] and again["plan"] == []
     assert again["certificate_arn"] == result["certificate_arn"]
@@ -120,7 +119,7 @@ def test_emulator_keeps_a_certificate_pending_until_its_record_exists_and_the_wa
     zone_name, zone_id = zone
     acm = aws("acm")
     arn = acm.request_certificate(DomainName=f"api.{zone_name}", ValidationMethod="DNS")["CertificateArn"]
-    for _ in range(3):
+    for _attempt in range(3):
         certificate = acm.describe_certificate(CertificateArn=arn)["Certificate"]
         assert certificate["Status"] == "PENDING_VALIDATION"
     record = certificate["DomainValidationOptions"][0]["ResourceRecord"]
@@ -154,17 +153,17 @@ def test_emulator_keeps_a_certificate_pending_until_its_record_exists_and_the_wa
 
 
 def test_a_domain_outside_the_zone_fails_before_any_write(aws, zone):
-    zone_name, _ = zone
+    zone_name = zone[0]
     calls = []
     with pytest.raises(Failure, match=r"^domain_name: shop\.elsewhere\.org is not in the hosted zone"):
-        run(aws, **params("shop.elsewhere.org", zone_name))
+        run(aws, params("shop.elsewhere.org", zone_name))
     assert not set(calls) & set(WRITES)
 
 
 def test_a_pending_certificate_is_found_again_never_requested_twice(aws, zone):
     zone_name, zone_id = zone
     domain = f"www.{zone_name}"
-    first, _ = run(aws, **params(domain, zone_name, wait=False))
+    first = run(aws, params(domain, zone_name, wait=False))[0]
     assert first["status"] == "PENDING_VALIDATION"
 
     # The record is gone (a run killed before writing it): the re-run finds the certificate and writes it.
@@ -185,7 +184,7 @@ def test_a_pending_certificate_is_found_again_never_requested_twice(aws, zone):
             ]
         },
     )
-    second, calls = run(aws, **params(domain, zone_name))
+    second, calls = run(aws, params(domain, zone_name))
 
     assert second["certificate_arn"] == first["certificate_arn"] and second["status"] == "ISSUED"
     assert "request_certificate" not in calls and calls.count("change_resource_record_sets") == 1
@@ -196,7 +195,7 @@ def test_check_mode_plans_the_certificate_and_writes_nothing(aws, zone):
     zone_name, zone_id = zone
     domain = f"shop.{zone_name}"
 
-    result, calls = run(aws, check_mode=True, **params(domain, zone_name))
+    result, calls = run(aws, params(domain, zone_name), check_mode=True)
 
     assert result["changed"] and result["certificate_arn"] == ""
     assert result["plan"] == [
@@ -210,7 +209,7 @@ def test_check_mode_plans_the_certificate_and_writes_nothing(aws, zone):
 def test_absent_waits_for_the_listener_then_deletes_records_and_certificate_never_the_zone(aws, zone):
     zone_name, zone_id = zone
     domain = f"shop.{zone_name}"
-    made, _ = run(aws, **params(domain, zone_name))
+    made = run(aws, params(domain, zone_name))[0]
     record_name = made["validation_records"][0]["Name"]
     # Someone else's certificate for the same name (other tags) stays.
     theirs = aws("acm").request_certificate(
@@ -251,7 +250,7 @@ def test_absent_waits_for_the_listener_then_deletes_records_and_certificate_neve
     described = aws("acm").describe_certificate(CertificateArn=made["certificate_arn"])["Certificate"]
     assert described["InUseBy"] == [balancer["LoadBalancerArn"]]
 
-    planned, calls = run(aws, check_mode=True, **params(domain, zone_name, state="absent", alias_records=True))
+    planned, calls = run(aws, params(domain, zone_name, state="absent", alias_records=True), check_mode=True)
     assert sorted((entry["name"].split(".")[0], entry["action"]) for entry in planned["plan"]) == [
         (record_name.split(".")[0], "delete"),
         ("shop", "delete"),
@@ -261,14 +260,14 @@ def test_absent_waits_for_the_listener_then_deletes_records_and_certificate_neve
 
     clock = Clock()
     with pytest.raises(Failure, match=r"^delete_timeout: ACM still says the certificate of shop\.\S+ .* is in use"):
-        run(aws, clock=clock, **params(domain, zone_name, state="absent", alias_records=True))
+        run(aws, params(domain, zone_name, state="absent", alias_records=True), clock=clock)
     assert clock.time >= 1060
     # The records went first (a killed run leaves the certificate, found again by its tags; a record
     # whose certificate is gone could not be named again).
     assert records(aws, zone_id) == set()
 
     elb.delete_listener(ListenerArn=listener["ListenerArn"])
-    result, _ = run(aws, **params(domain, zone_name, state="absent", alias_records=True))
+    result = run(aws, params(domain, zone_name, state="absent", alias_records=True))[0]
 
     assert result["plan"] == [{"type": "AWS::CertificateManager::Certificate", "name": domain, "action": "delete"}]
     arns = [
@@ -280,7 +279,7 @@ def test_absent_waits_for_the_listener_then_deletes_records_and_certificate_neve
     assert made["certificate_arn"] not in arns and theirs["CertificateArn"] in arns
     assert aws("route53").get_hosted_zone(Id=zone_id)["HostedZone"]["Name"].rstrip(".") == zone_name
 
-    again, calls = run(aws, **params(domain, zone_name, state="absent", alias_records=True))
+    again, calls = run(aws, params(domain, zone_name, state="absent", alias_records=True))
     assert not again["changed"] and not set(calls) & set(WRITES)
 
 
@@ -317,14 +316,14 @@ def test_the_alias_record_is_written_once_and_moved_with_the_load_balancer(aws, 
     subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
     first, second = (
         elb.create_load_balancer(Name=f"lb{uuid.uuid4().hex[:8]}", Subnets=subnets[:2])["LoadBalancers"][0]
-        for _ in range(2)
+        for _attempt in range(2)
     )
 
     def target(balancer):
         return {"dns_name": balancer["DNSName"], "hosted_zone_id": balancer["CanonicalHostedZoneId"]}
 
     domain = f"shop.{zone_name}"
-    made, calls = run(aws, **params(domain, zone_name, certificate=False, alias_target=target(first)))
+    made, calls = run(aws, params(domain, zone_name, certificate=False, alias_target=target(first)))
     assert made["plan"] == [{"type": "AWS::Route53::RecordSet", "name": f"{domain} A", "action": "create"}]
     assert not [call for call in calls if call in ("list_certificates", "request_certificate")]
     assert made["alias_record"] == {
@@ -333,13 +332,13 @@ def test_the_alias_record_is_written_once_and_moved_with_the_load_balancer(aws, 
     }
 
     # What the app role's check run reads: the record, to skip the alias run when it already points here.
-    checked, calls = run(aws, check_mode=True, **params(domain, zone_name))
+    checked, calls = run(aws, params(domain, zone_name), check_mode=True)
     assert checked["alias_record"] == made["alias_record"]
 
-    again, calls = run(aws, **params(domain, zone_name, certificate=False, alias_target=target(first)))
+    again, calls = run(aws, params(domain, zone_name, certificate=False, alias_target=target(first)))
     assert not again["changed"] and "change_resource_record_sets" not in calls
 
-    moved, _ = run(aws, **params(domain, zone_name, certificate=False, alias_target=target(second)))
+    moved = run(aws, params(domain, zone_name, certificate=False, alias_target=target(second)))[0]
     assert moved["plan"] == [{"type": "AWS::Route53::RecordSet", "name": f"{domain} A", "action": "update"}]
     alias = records_full(aws, zone_id)[(domain, "A")]["AliasTarget"]
     assert alias["DNSName"].rstrip(".") == second["DNSName"].lower()
