@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import uuid
 
 # Every status a certificate can have (ListCertificates returns only ISSUED ones... unless asked).
 ALL_STATUSES = ["PENDING_VALIDATION", "ISSUED", "INACTIVE", "EXPIRED", "VALIDATION_TIMED_OUT", "REVOKED", "FAILED"]
@@ -22,11 +22,12 @@ def bare(name):
     return str(name or "").rstrip(".").lower()
 
 
-def idempotency_token(domain_name, tags):
-    """RequestCertificate's IdempotencyToken (\\w, at most 32): the same request within an hour gives the
-    same certificate, so a run killed between the request and its answer makes no second one."""
-    text = domain_name + "|" + ",".join(f"{key}={tags[key]}" for key in sorted(tags or {}))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+def idempotency_token():
+    """RequestCertificate's IdempotencyToken (\\w, at most 32), one per module run: the SDK's retries of the
+    request (a lost answer) resend it and get the same certificate. Not derived from the name: within the
+    hour a token lives, a request after a teardown must make a new certificate, not name the deleted one
+    (a re-run finds a certificate it made by its tags instead)."""
+    return uuid.uuid4().hex
 
 
 def tag_list(tags):

@@ -260,6 +260,7 @@ class Run:
         self.module, self.acm, self.route53, self.sleep, self.now = module, acm, route53, sleep, now
         self.params = module.params
         self.plan = []
+        self.token = idempotency_token()
 
     def zone(self, required):
         zone_id = find_zone(self.route53, self.params["hosted_zone"]) if self.params.get("hosted_zone") else None
@@ -277,7 +278,7 @@ class Run:
             aws_retry=True,
             DomainName=self.params["domain_name"],
             ValidationMethod="DNS",
-            IdempotencyToken=idempotency_token(self.params["domain_name"], tags),
+            IdempotencyToken=self.token,
             **({"Tags": tag_list(tags)} if tags else {}),
         )["CertificateArn"]
         deadline = self.now() + self.params["wait_timeout"]

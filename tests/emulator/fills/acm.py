@@ -128,3 +128,14 @@ def install() -> None:
         del self._certificates[arn]
 
     AWSCertificateManagerBackend.delete_certificate = delete_certificate  # type: ignore[method-assign]
+
+    request_certificate = AWSCertificateManagerBackend.request_certificate
+
+    def request_certificate_after_delete(self: AWSCertificateManagerBackend, *args: Any, **kwargs: Any) -> str:
+        """moto answers 500 (a KeyError) when a token's certificate was deleted: forget such tokens."""
+        for token, held in list(self._idempotency_tokens.items()):
+            if held.get("arn") not in self._certificates:
+                del self._idempotency_tokens[token]
+        return request_certificate(self, *args, **kwargs)
+
+    AWSCertificateManagerBackend.request_certificate = request_certificate_after_delete  # type: ignore[method-assign]

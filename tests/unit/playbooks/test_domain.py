@@ -132,6 +132,26 @@ def test_a_second_run_changes_nothing_and_writes_nothing(stack: Any) -> None:
     ), domain_calls
 
 
+def test_app_domain_state_absent_goes_back_to_plain_http_and_removes_records_and_certificate(
+    stack: Any, zone_id: str, recording_emulator: Any
+) -> None:
+    done = stack(app_domain_state="absent")[0]
+    assert done.returncode == 0, done.stdout[-3000:]
+    port = recording_emulator[0]
+    elb = emulator_client(port, "elbv2")
+    (balancer,) = elb.describe_load_balancers(Names=["dom-alb"])["LoadBalancers"]
+    listeners = elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    assert [(item["Port"], item["DefaultActions"][0]["Type"]) for item in listeners] == [(80, "forward")]
+    assert records(port, zone_id) == {}
+    assert [c for c in certificates(port) if c["DomainName"] == DOMAIN] == []
+    assert re.search(rf"URL http://{re.escape(balancer['DNSName'])}", done.stdout), done.stdout[-2000:]
+    # Back on: a new certificate, its record and the alias again (teardown below removes them).
+    done = stack()[0]
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert [c["Status"] for c in certificates(port) if c["DomainName"] == DOMAIN] == ["ISSUED"]
+    assert (DOMAIN, "A") in records(port, zone_id)
+
+
 def test_teardown_removes_the_records_and_the_certificate_never_the_zone(
     stack: Any, zone_id: str, recording_emulator: Any
 ) -> None:

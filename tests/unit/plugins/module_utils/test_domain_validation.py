@@ -56,7 +56,7 @@ def test_each_broken_rule_names_its_variable(settings, message):
 
 def test_helpers():
     assert in_zone("shop.example.com.", "Example.com") and not in_zone("shop.badexample.com", "example.com")
-    assert idempotency_token("a.example.com", {"b": 1, "a": 2}) == idempotency_token("a.example.com", {"a": 2, "b": 1})
-    assert len(idempotency_token("a.example.com", {})) == 32
+    assert len(idempotency_token()) == 32 and idempotency_token().isalnum()
+    assert idempotency_token() != idempotency_token()
     assert tags_match({"app": "x"}, [{"Key": "app", "Value": "x"}, {"Key": "o", "Value": "p"}])
     assert not tags_match({"app": "x"}, [{"Key": "app", "Value": "y"}])
