@@ -179,7 +179,10 @@ def alb_errors(settings):
             f"alb_certificate_arn: {certificate} must be the ARN of an ACM certificate in {region or 'aws_region'} "
             f"(arn:aws:acm:{region or '<region>'}:<account>:certificate/<id>)"
         )
-    if certificate and (https_port is None or not 1 <= https_port <= 65535 or https_port == listener_port):
+    app_domain = settings.get("app_domain") or ""
+    if (certificate or app_domain) and (
+        https_port is None or not 1 <= https_port <= 65535 or https_port == listener_port
+    ):
         errors.append(
             f"alb_https_port: {settings.get('alb_https_port')} must be from 1 to 65535 "
             "and differ from alb_listener_port"
@@ -187,6 +190,7 @@ def alb_errors(settings):
     domain = settings.get("alb_domain_name") or ""
     if domain and not DOMAIN.match(domain):
         errors.append(f"alb_domain_name: {domain} must be a lower-case DNS name such as app.example.com")
+    errors += domain_errors(settings)
     if "alb_name" in settings:
         errors += elb_name_errors("alb_name", settings["alb_name"])
     group = settings.get("alb_security_group_name")
@@ -230,6 +234,37 @@ def generated_secrets_errors(where, service):
             )
         elif name in DATABASE_VARIABLES:
             errors.append(f"{where}.generated_secrets[{index}]: {name} is set by 'database: true'; choose another name")
+    return errors
+
+
+def domain_errors(settings):
+    """The rules of app_domain (a certificate and alias record made here) and what goes with it."""
+    domain, zone = settings.get("app_domain") or "", settings.get("app_hosted_zone") or ""
+    if not domain:
+        return []
+    errors = []
+    if not isinstance(domain, str) or not DOMAIN.match(domain):
+        errors.append(f"app_domain: {domain} must be a lower-case DNS name such as shop.example.com")
+    if not zone:
+        errors.append(
+            "app_hosted_zone: required with app_domain: the public Route 53 hosted zone it is in, such as example.com"
+        )
+    elif not isinstance(zone, str) or not DOMAIN.match(zone.rstrip(".")):
+        errors.append(f"app_hosted_zone: {zone} must be a lower-case DNS name such as example.com")
+    elif isinstance(domain, str) and domain != zone.rstrip(".") and not domain.endswith("." + zone.rstrip(".")):
+        errors.append(f"app_hosted_zone: {zone} must be app_domain ({domain}) or a name it ends with")
+    if settings.get("alb_certificate_arn"):
+        errors.append("alb_certificate_arn: must be empty with app_domain, whose certificate the alb role requests")
+    if settings.get("alb_domain_name") and settings.get("alb_domain_name") != domain:
+        errors.append(f"alb_domain_name: must be empty or app_domain ({domain}) when app_domain is set")
+    if settings.get("app_domain_state", "present") not in ("present", "absent"):
+        errors.append(f"app_domain_state: {settings.get('app_domain_state')!r} must be present or absent")
+    timeout = _port(settings.get("app_domain_wait_timeout", 0))
+    if timeout is None or timeout < 0:
+        errors.append(
+            f"app_domain_wait_timeout: {settings.get('app_domain_wait_timeout')!r} "
+            "must be a whole number of seconds, 0 or more"
+        )
     return errors
 
 

@@ -1,6 +1,7 @@
 """Fills for what moto lacks or allows where AWS refuses. Each module has one ``install()``."""
 
 from tests.emulator.fills import (
+    acm,
     applicationautoscaling,
     cloudwatch,
     codebuild,
@@ -12,6 +13,7 @@ from tests.emulator.fills import (
     events,
     iam,
     rds,
+    route53,
     secretsmanager,
     sns,
 )
@@ -24,6 +26,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
+    acm.install()
     applicationautoscaling.install()
     codebuild.install()
     codebuild_builds.install()
@@ -34,6 +37,7 @@ def install() -> None:
     events.install()
     iam.install()
     rds.install()
+    route53.install()
     secretsmanager.install()
     cloudwatch.install()
     sns.install()
