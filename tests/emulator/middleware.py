@@ -21,7 +21,8 @@ def identify(environ: dict[str, Any]) -> tuple[str, str, str]:
     """Return (service, action, protocol) of a signed AWS request; rewinds the body.
 
     Every API this collection calls uses the query or the JSON protocol, so the
-    action is the form's ``Action`` or the ``X-Amz-Target`` header's operation.
+    action is the form's ``Action`` or the ``X-Amz-Target`` header's operation; but Route 53, a REST
+    API, whose operation is its method and path (:func:`route53_action`).
     """
     auth = environ.get("HTTP_AUTHORIZATION", "")
     service = "unknown"
@@ -29,6 +30,8 @@ def identify(environ: dict[str, Any]) -> tuple[str, str, str]:
         scope = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
         if len(scope) >= 4:
             service = scope[3]
+    if service == "route53":
+        return service, route53_action(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")), "rest-xml"
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return service, target.rsplit(".", 1)[-1], "json"
@@ -37,6 +40,26 @@ def identify(environ: dict[str, Any]) -> tuple[str, str, str]:
     environ["wsgi.input"] = io.BytesIO(body)
     form = parse_qs(body.decode("utf-8", "replace")) if body else parse_qs(environ.get("QUERY_STRING", ""))
     return service, form.get("Action", ["unknown"])[0], "query"
+
+
+def route53_action(method: str, path: str) -> str:
+    """The Route 53 operation of a REST request (API version 2013-04-01), by its method and path; ``unknown``
+    for one the collection does not call."""
+    parts = [part for part in path.split("/") if part][1:]  # without the API version
+    if parts[:1] == ["hostedzonesbyname"]:
+        return "ListHostedZonesByName"
+    if parts[:1] == ["change"]:
+        return "GetChange"
+    if parts[:1] == ["hostedzone"]:
+        if len(parts) >= 3 and parts[2] == "rrset":
+            return "ChangeResourceRecordSets" if method == "POST" else "ListResourceRecordSets"
+        if len(parts) == 1:
+            return "CreateHostedZone" if method == "POST" else "ListHostedZones"
+        if len(parts) == 2:
+            return {"GET": "GetHostedZone", "DELETE": "DeleteHostedZone"}.get(method, "unknown")
+    if parts[:1] == ["tags"]:
+        return "ChangeTagsForResource" if method == "POST" else "ListTagsForResource"
+    return "unknown"
 
 
 # The run lock's calls (flask_react.aws.run_lock, an SSM parameter): taking and releasing it is not a

@@ -71,6 +71,36 @@ def test_recorder_writes_one_line_per_request(serve, tmp_path):
     assert all(line["status"] == ["200"] for line in lines)
 
 
+def test_route53s_rest_calls_are_named_and_told_apart(serve, tmp_path):
+    """Route 53 is a REST API: its operation is the method and path, not a form's Action."""
+    record = tmp_path / "calls.jsonl"
+    route53 = client(serve(record=str(record)), "route53")
+    zone = route53.create_hosted_zone(Name="example.com", CallerReference="recorded")["HostedZone"]["Id"]
+    route53.list_hosted_zones_by_name(DNSName="example.com")
+    change = {
+        "Action": "UPSERT",
+        "ResourceRecordSet": {
+            "Name": "a.example.com",
+            "Type": "CNAME",
+            "TTL": 60,
+            "ResourceRecords": [{"Value": "b.example.com"}],
+        },
+    }
+    change_id = route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [change]})
+    route53.get_change(Id=change_id["ChangeInfo"]["Id"])
+    route53.list_resource_record_sets(HostedZoneId=zone)
+    route53.get_hosted_zone(Id=zone)
+    lines = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [(line["service"], line["action"], line["read"]) for line in lines] == [
+        ("route53", "CreateHostedZone", False),
+        ("route53", "ListHostedZonesByName", True),
+        ("route53", "ChangeResourceRecordSets", False),
+        ("route53", "GetChange", True),
+        ("route53", "ListResourceRecordSets", True),
+        ("route53", "GetHostedZone", True),
+    ]
+
+
 def test_fault_injector_throttles_and_botocore_recovers(serve, tmp_path):
     url = serve(throttle_rate=0.3, seed=3, record=str(tmp_path / "calls.jsonl"))
     ecr = client(url, "ecr", retries={"mode": "standard", "max_attempts": 10})

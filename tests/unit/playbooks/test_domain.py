@@ -49,12 +49,6 @@ def stack(recording_emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> 
     return run
 
 
-def writes_but_route53(calls: list) -> list[str]:
-    """The recorder names Route 53's REST calls (reads and writes alike) route53:unknown; a run's changed=0
-    says no record was written (route53 and acm_dns_certificate write only when they report a change)."""
-    return [call for call in writes(calls) if call != "route53:unknown"]
-
-
 def records(port: int, zone: str) -> dict[tuple[str, str], dict[str, Any]]:
     sets = emulator_client(port, "route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
     return {(item["Name"].rstrip("."), item["Type"]): item for item in sets if item["Type"] not in ("NS", "SOA")}
@@ -73,7 +67,7 @@ def test_check_mode_on_an_empty_account_plans_the_certificate_its_records_and_th
     extra = dict(SETTINGS, app_name="domplan", app_services=SETTINGS["app_services"])
     done, calls = run_playbook(*recording_emulator, tmp_path, "site.yml", "--check", "-e", json.dumps(extra))
     assert done.returncode == 0, done.stdout[-3000:]
-    assert writes_but_route53(calls) == []
+    assert writes(calls) == []
     changes = json.loads((tmp_path / ".outputs" / "local.plan.json").read_text())["changes"]
     planned = {(change["type"], change["name"], change["action"]) for change in changes}
     assert {
@@ -90,7 +84,7 @@ def test_a_missing_hosted_zone_fails_before_any_write_naming_app_hosted_zone(sta
     assert done.returncode != 0
     shown = " ".join(done.stdout.split())
     assert "app_hosted_zone: no public Route 53 hosted zone named nowhere.example.org" in shown, done.stdout[-2000:]
-    assert writes_but_route53(calls) == []
+    assert writes(calls) == []
     assert "acm:RequestCertificate" not in [f"{c['service']}:{c['action']}" for c in calls]
 
 
@@ -123,7 +117,7 @@ def test_a_second_run_changes_nothing_and_writes_nothing(stack: Any) -> None:
     done, calls = stack()
     assert done.returncode == 0, done.stdout[-3000:]
     assert recap(done.stdout)["changed"] == 0, done.stdout[-3000:]
-    assert writes_but_route53(calls) == []
+    assert writes(calls) == []
     # The certificate was found issued with its record, the alias pointing here: the app role's check run
     # alone (README: 6 reads), the alb role's runs of the module skipped.
     domain_calls = [f"{c['service']}:{c['action']}" for c in calls if c["service"] in ("acm", "route53")]
