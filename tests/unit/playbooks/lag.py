@@ -91,5 +91,27 @@ def leftovers(port: int, app_name: str, region: str = "us-west-1") -> dict[str, 
             for c in client("ecs").describe_clusters(clusters=client("ecs").list_clusters()["clusterArns"])["clusters"]
             if c["status"] == "ACTIVE"
         ],
+        # Issue 21's: the scaler's targets, the generated secrets (not those scheduled for deletion,
+        # restorable by design), the certificates and the records beside the zone's own, the alarms.
+        "scalable targets": [
+            t["ResourceId"]
+            for t in client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")[
+                "ScalableTargets"
+            ]
+        ],
+        "secrets": [
+            s["Name"]
+            for s in client("secretsmanager").list_secrets()["SecretList"]
+            if s["Name"].startswith(app_name + "/")
+        ],
+        "certificates": [c["DomainName"] for c in client("acm").list_certificates()["CertificateSummaryList"]],
+        "DNS records": [
+            r["Name"]
+            for zone in client("route53").list_hosted_zones()["HostedZones"]
+            for r in client("route53").list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+            if r["Type"] not in ("NS", "SOA")
+        ],
+        "alarms": [a["AlarmName"] for a in client("cloudwatch").describe_alarms(AlarmNamePrefix=ours)["MetricAlarms"]],
+        "SNS topics": [t["TopicArn"] for t in client("sns").list_topics()["Topics"] if f":{ours}" in t["TopicArn"]],
     }
     return {kind: names for kind, names in found.items() if names}
