@@ -83,7 +83,7 @@ def test_a_task_goes_to_stopped_one_describe_at_a_time_and_logs_its_lines(aws, c
     task, group = cluster(["sh", "-c", "echo migrating; sleep 1; exit 2"])
 
     assert task["lastStatus"] == "PROVISIONING"
-    seen = [describe(aws, cluster.name, task) for _ in range(5)]
+    seen = [describe(aws, cluster.name, task) for _look in range(5)]
     assert [t["lastStatus"] for t in seen] == ["PENDING", "RUNNING", "RUNNING", "STOPPED", "STOPPED"]
     stopped = seen[-1]
     assert stopped["stopCode"] == "EssentialContainerExited"
@@ -97,14 +97,14 @@ def test_a_task_goes_to_stopped_one_describe_at_a_time_and_logs_its_lines(aws, c
 
 def test_a_missing_log_group_stops_the_task_before_it_runs_unless_the_driver_creates_it(aws, cluster):
     task, _group = cluster(["true"], group_exists=False)
-    seen = [describe(aws, cluster.name, task) for _ in range(2)]
+    seen = [describe(aws, cluster.name, task) for _look in range(2)]
     assert [t["lastStatus"] for t in seen] == ["PENDING", "STOPPED"]
     assert seen[-1]["stopCode"] == "TaskFailedToStart"
     assert seen[-1]["stoppedReason"].startswith("ResourceInitializationError: failed to validate logger args")
     assert "exitCode" not in seen[-1]["containers"][0]
 
     task, group = cluster(["true"], group_exists=False, **{"awslogs-create-group": "true"})
-    assert [describe(aws, cluster.name, task)["lastStatus"] for _ in range(3)] == ["PENDING", "RUNNING", "STOPPED"]
+    assert [describe(aws, cluster.name, task)["lastStatus"] for _look in range(3)] == ["PENDING", "RUNNING", "STOPPED"]
     assert aws("logs").describe_log_streams(logGroupName=group)["logStreams"]
 
 
