@@ -17,9 +17,12 @@ description:
     only when it differs); waits until the certificate is issued.
   - The hosted zone must exist in the account (it is never created nor deleted); a missing one fails
     naming O(hosted_zone) before any write.
-  - With O(state=absent), deletes the validation record, with O(alias_records) the A and AAAA alias
-    records at O(domain_name), then the certificate, retrying while ACM answers
-    C(ResourceInUseException) (a listener of a load balancer being deleted still uses it).
+  - With O(state=absent), deletes the validation record (kept while a certificate of the name that is not
+    ours is issued or pending: ACM asks them all for the same record), with O(alias_records) the alias A
+    record at O(domain_name) when it points to O(load_balancer_name), then every certificate of ours for the
+    name, retrying while ACM answers C(ResourceInUseException) (a listener of a load balancer being deleted
+    still uses it).
+  - An A record at O(domain_name) that is not an alias is never replaced - the run fails naming it.
   - With O(alias_target), points an alias A record at O(domain_name) to a load balancer; it always
     reads the record there and returns it (RV(alias_record)), so a caller can tell whether a run is needed.
   - Why not a stock module - M(community.aws.acm_certificate) only imports certificates; no module of
@@ -68,9 +71,16 @@ options:
     type: int
     default: 300
   alias_records:
-    description: With O(state=absent), also delete the A and AAAA alias records at O(domain_name).
+    description:
+      - With O(state=absent), also delete the alias A record at O(domain_name), only when it points to
+        O(load_balancer_name) (an alias to anything else is left alone).
     type: bool
     default: false
+  load_balancer_name:
+    description:
+      - The load balancer whose alias record O(alias_records) deletes (its DNS name is
+        C([internal-]<name>-<id>.<region>.elb.amazonaws.com), with or without C(dualstack.)).
+    type: str
   alias_target:
     description:
       - With O(state=present), the load balancer the alias A record at O(domain_name) points to (UPSERT, only when
@@ -203,6 +213,12 @@ def find_zone(route53, name):
 
 def find_certificate(acm, domain_name, tags, statuses):
     """The certificate of ``domain_name`` with every tag (DescribeCertificate's), or None."""
+    chosen = pick(certificates(acm, domain_name, tags, statuses)[0])
+    return describe(acm, chosen["CertificateArn"]) if chosen else None
+
+
+def certificates(acm, domain_name, tags, statuses):
+    """The certificate summaries of ``domain_name`` in ``statuses``: (those with every tag, the others)."""
     candidates, token = [], None
     while True:
         page = acm.list_certificates(
@@ -216,15 +232,25 @@ def find_certificate(acm, domain_name, tags, statuses):
         token = page.get("NextToken")
         if not token:
             break
-    ours = [
-        summary
-        for summary in candidates
-        if tags_match(
-            tags, acm.list_tags_for_certificate(aws_retry=True, CertificateArn=summary["CertificateArn"]).get("Tags")
-        )
-    ]
-    chosen = pick(ours)
-    return describe(acm, chosen["CertificateArn"]) if chosen else None
+    ours, others = [], []
+    for summary in candidates:
+        found = acm.list_tags_for_certificate(aws_retry=True, CertificateArn=summary["CertificateArn"]).get("Tags")
+        (ours if tags_match(tags, found) else others).append(summary)
+    return ours, others
+
+
+def load_balancer_dns(dns_name):
+    """A load balancer's DNS name as an alias compares it: bare, without Route 53's C(dualstack.) prefix."""
+    name = bare(dns_name)
+    return name[len("dualstack.") :] if name.startswith("dualstack.") else name
+
+
+def points_to(target, load_balancer_name):
+    """Whether an alias target is the load balancer named so: its DNS name is
+    ``[internal-]<name>-<id>.<region>.elb.amazonaws.com`` (ELB's form)."""
+    name = load_balancer_dns((target or {}).get("DNSName"))
+    name = name[len("internal-") :] if name.startswith("internal-") else name
+    return bool(load_balancer_name) and name.startswith(f"{load_balancer_name.lower()}-") and ".elb." in name
 
 
 def describe(acm, arn):
@@ -348,14 +374,23 @@ class Run:
         """The alias A record at domain_name: ``{dns_name, hosted_zone_id}``, ``{}`` when there is none."""
         found = record_at(self.route53, zone_id, self.params["domain_name"], "A")
         target = (found or {}).get("AliasTarget")
-        return {"dns_name": bare(target["DNSName"]), "hosted_zone_id": target["HostedZoneId"]} if target else {}
+        if found and not target and self.params["alias_target"]:
+            # UPSERT would replace the address someone set: never done here, and said before any write.
+            values = ", ".join(item["Value"] for item in found.get("ResourceRecords", []))
+            raise Failure(
+                f"domain_name: {self.params['domain_name']} already has an A record that is not an alias ({values}); "
+                "it is not replaced: delete it, or choose another app_domain"
+            )
+        if not target:
+            return {}
+        return {"dns_name": load_balancer_dns(target["DNSName"]), "hosted_zone_id": target["HostedZoneId"]}
 
     def ensure_alias(self, zone_id, alias):
         """UPSERT the alias A record to alias_target when it differs; returns the record after."""
         wanted = self.params["alias_target"]
         if not wanted:
             return alias
-        target = {"dns_name": bare(wanted["dns_name"]), "hosted_zone_id": wanted["hosted_zone_id"]}
+        target = {"dns_name": load_balancer_dns(wanted["dns_name"]), "hosted_zone_id": wanted["hosted_zone_id"]}
         if target == alias:
             return alias
         self.plan.append(entry(RECORD, f"{bare(self.params['domain_name'])} A", "update" if alias else "create"))
@@ -375,26 +410,32 @@ class Run:
 
     def absent(self):
         zone_id = self.zone(required=False)
-        certificate = find_certificate(self.acm, self.params["domain_name"], self.params["tags"], ALL_STATUSES)
+        ours, others = certificates(self.acm, self.params["domain_name"], self.params["tags"], ALL_STATUSES)
+        # Every certificate of ours for the name (a timed-out or failed one too), the one a re-run kept first.
+        doomed_certificates = [describe(self.acm, summary["CertificateArn"]) for summary in ours]
+        certificate = pick(doomed_certificates)
         before = {"certificate": bool(certificate), "status": (certificate or {}).get("Status", "")}
         if zone_id:
             doomed = []
-            for record in validation_records(certificate):
+            # ACM asks every certificate of a name in the account for the same validation record: it stays
+            # while a certificate that is not ours (issued or pending) renews or validates with it.
+            shared = any(summary.get("Status") in REUSABLE for summary in others)
+            for record in [] if shared else validation_records(certificate):
                 found = record_at(self.route53, zone_id, record["Name"], "CNAME")
                 if found and not record_differs(record, found):
                     doomed.append(found)
             if self.params["alias_records"]:
-                for record_type in ("A", "AAAA"):
-                    found = record_at(self.route53, zone_id, self.params["domain_name"], record_type)
-                    if found and found.get("AliasTarget"):
-                        doomed.append(found)
+                # Only the alias to our load balancer: one to CloudFront or another load balancer is someone's site.
+                found = record_at(self.route53, zone_id, self.params["domain_name"], "A")
+                if found and points_to(found.get("AliasTarget"), self.params["load_balancer_name"]):
+                    doomed.append(found)
             self.plan += [entry(RECORD, f"{bare(found['Name'])} {found['Type']}", "delete") for found in doomed]
             if doomed and not self.module.check_mode:
                 change(self.route53, zone_id, "DELETE", doomed)
-        if certificate:
+        for doomed_certificate in doomed_certificates:
             self.plan.append(entry(CERTIFICATE, self.params["domain_name"], "delete"))
             if not self.module.check_mode:
-                self.delete(certificate["CertificateArn"])
+                self.delete(doomed_certificate["CertificateArn"])
         return self.result(zone_id, None, before)
 
     def delete(self, arn):
@@ -442,6 +483,7 @@ def main():
         poll_interval=dict(type="int", default=10),
         delete_timeout=dict(type="int", default=300),
         alias_records=dict(type="bool", default=False),
+        load_balancer_name=dict(type="str"),
         certificate=dict(type="bool", default=True),
         alias_target=dict(
             type="dict",
@@ -450,7 +492,7 @@ def main():
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
-        required_if=[("state", "present", ["hosted_zone"])],
+        required_if=[("state", "present", ["hosted_zone"]), ("alias_records", True, ["load_balancer_name"])],
         supports_check_mode=True,
     )
     retry = AWSRetry.jittered_backoff(retries=10)

@@ -62,6 +62,7 @@ def params(domain, zone_name, **changes):
         "poll_interval": 10,
         "delete_timeout": 60,
         "alias_records": False,
+        "load_balancer_name": None,
         "certificate": True,
         "alias_target": None,
     }
@@ -250,24 +251,28 @@ def test_absent_waits_for_the_listener_then_deletes_records_and_certificate_neve
     described = aws("acm").describe_certificate(CertificateArn=made["certificate_arn"])["Certificate"]
     assert described["InUseBy"] == [balancer["LoadBalancerArn"]]
 
-    planned, calls = run(aws, params(domain, zone_name, state="absent", alias_records=True), check_mode=True)
-    assert sorted((entry["name"].split(".")[0], entry["action"]) for entry in planned["plan"]) == [
-        (record_name.split(".")[0], "delete"),
-        ("shop", "delete"),
-        ("shop", "delete"),
+    absent = params(
+        domain, zone_name, state="absent", alias_records=True, load_balancer_name=balancer["LoadBalancerName"]
+    )
+    planned, calls = run(aws, absent, check_mode=True)
+    # The alias to our load balancer and our certificate; the validation record stays while their
+    # certificate of the name, pending, needs it (ACM asks every certificate of a name for the same one).
+    assert sorted((entry["name"], entry["action"]) for entry in planned["plan"]) == [
+        (domain, "delete"),
+        (f"{domain} A", "delete"),
     ]
     assert not set(calls) & set(WRITES) and len(records(aws, zone_id)) == 2
 
     clock = Clock()
     with pytest.raises(Failure, match=r"^delete_timeout: ACM still says the certificate of shop\.\S+ .* is in use"):
-        run(aws, params(domain, zone_name, state="absent", alias_records=True), clock=clock)
+        run(aws, absent, clock=clock)
     assert clock.time >= 1060
     # The records went first (a killed run leaves the certificate, found again by its tags; a record
-    # whose certificate is gone could not be named again).
-    assert records(aws, zone_id) == set()
+    # whose certificate is gone could not be named again); theirs keeps its validation record.
+    assert records(aws, zone_id) == {(record_name.rstrip("."), "CNAME")}
 
     elb.delete_listener(ListenerArn=listener["ListenerArn"])
-    result = run(aws, params(domain, zone_name, state="absent", alias_records=True))[0]
+    result = run(aws, absent)[0]
 
     assert result["plan"] == [{"type": "AWS::CertificateManager::Certificate", "name": domain, "action": "delete"}]
     arns = [
@@ -279,7 +284,7 @@ def test_absent_waits_for_the_listener_then_deletes_records_and_certificate_neve
     assert made["certificate_arn"] not in arns and theirs["CertificateArn"] in arns
     assert aws("route53").get_hosted_zone(Id=zone_id)["HostedZone"]["Name"].rstrip(".") == zone_name
 
-    again, calls = run(aws, params(domain, zone_name, state="absent", alias_records=True))
+    again, calls = run(aws, absent)
     assert not again["changed"] and not set(calls) & set(WRITES)
 
 
@@ -342,6 +347,56 @@ def test_the_alias_record_is_written_once_and_moved_with_the_load_balancer(aws, 
     assert moved["plan"] == [{"type": "AWS::Route53::RecordSet", "name": f"{domain} A", "action": "update"}]
     alias = records_full(aws, zone_id)[(domain, "A")]["AliasTarget"]
     assert alias["DNSName"].rstrip(".") == second["DNSName"].lower()
+
+
+def test_an_address_or_another_alias_at_the_name_is_never_replaced_nor_deleted(aws, zone):
+    """An A record someone set (an address) fails the run before any write; an alias to something else
+    (CloudFront, another load balancer) is not ours to delete on teardown."""
+    zone_name, zone_id = zone
+    ec2, elb = aws("ec2"), aws("elbv2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
+    ours, theirs = (
+        elb.create_load_balancer(Name=f"lb{uuid.uuid4().hex[:8]}", Subnets=subnets[:2])["LoadBalancers"][0]
+        for _attempt in range(2)
+    )
+    address, alias = f"www.{zone_name}", f"shop.{zone_name}"
+    upsert = [
+        {"Name": address, "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.10"}]},
+        {
+            "Name": alias,
+            "Type": "A",
+            "AliasTarget": {
+                "HostedZoneId": theirs["CanonicalHostedZoneId"],
+                "DNSName": "dualstack." + theirs["DNSName"],
+                "EvaluateTargetHealth": False,
+            },
+        },
+    ]
+    aws("route53").change_resource_record_sets(
+        HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": r} for r in upsert]}
+    )
+    target = {"dns_name": ours["DNSName"], "hosted_zone_id": ours["CanonicalHostedZoneId"]}
+    with pytest.raises(Failure, match=r"already has an A record that is not an alias \(192\.0\.2\.10\)"):
+        run(aws, params(address, zone_name, certificate=False, alias_target=target))
+    assert records_full(aws, zone_id)[(address, "A")]["ResourceRecords"] == [{"Value": "192.0.2.10"}]
+
+    # Route 53's dualstack. prefix is the same target: their alias compared equal, not rewritten each run.
+    same = {"dns_name": theirs["DNSName"], "hosted_zone_id": theirs["CanonicalHostedZoneId"]}
+    kept, calls = run(aws, params(alias, zone_name, certificate=False, alias_target=same))
+    assert not kept["changed"] and "change_resource_record_sets" not in calls
+    gone, calls = run(
+        aws,
+        params(
+            alias,
+            zone_name,
+            state="absent",
+            certificate=False,
+            alias_records=True,
+            load_balancer_name=ours["LoadBalancerName"],
+        ),
+    )
+    assert "change_resource_record_sets" not in calls and (alias, "A") in records_full(aws, zone_id)
 
 
 def records_full(aws, zone_id):
