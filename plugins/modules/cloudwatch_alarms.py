@@ -260,6 +260,20 @@ def topic_exists(client, arn):
     return True
 
 
+# The tags that make a topic of this name ours (the role passes them within O(tags)): another's topic of the
+# same name is neither subscribed to, unsubscribed from nor deleted.
+OWNER_KEYS = ("app", "managed-by")
+
+
+def topic_is_ours(client, arn, tags):
+    """Whether the topic carries this run's ``app`` and ``managed-by`` tags (both must be given)."""
+    owner = {key: tags.get(key) for key in OWNER_KEYS}
+    if not all(owner.values()):
+        return False
+    found = client.list_tags_for_resource(aws_retry=True, ResourceArn=arn).get("Tags", [])
+    return all({"Key": key, "Value": value} in found for key, value in owner.items())
+
+
 def list_subscriptions(client, arn):
     subscriptions, token = [], None
     while True:
@@ -289,6 +303,13 @@ def ensure_topic(module, client, plan):
     name = arn.rsplit(":", 1)[-1]
     wanted = module.params["state"] == "present" and bool(email)
     exists = topic_exists(client, arn)
+    if exists and not topic_is_ours(client, arn, module.params.get("tags") or {}):
+        if wanted:
+            module.fail_json(
+                msg=f"SNS topic {name} exists and is not this app's (no app and managed-by tags of this run): it is "
+                "never subscribed to nor deleted here - set app_alarm_topic_arn to use it, or delete it"
+            )
+        return {}, {}
     subscriptions = list_subscriptions(client, arn) if exists else []
     before = {"name": name, "subscription": subscription_state(email, subscriptions)} if exists else {}
     if not wanted:

@@ -75,6 +75,13 @@ class Module:
     def fail_json_aws(self, error, msg):
         raise AssertionError(f"{msg}: {error}")
 
+    def fail_json(self, msg, **_result):
+        raise Failed(msg)
+
+
+class Failed(Exception):
+    """The module failed (fail_json)."""
+
 
 @pytest.fixture
 def app(aws):
@@ -122,7 +129,7 @@ def converge(app, check_mode=False, db="", **more):
         topic_email="ops@example.com",
         alarm_actions=[app["topic"]],
         marker=app["model"]["alarm_marker"],
-        tags={"app": app["model"]["app_name"]},
+        tags={"app": app["model"]["app_name"], "managed-by": "flask_react.aws"},
     )
     params.update(more)
     del app["calls"][:]
@@ -170,14 +177,20 @@ def test_check_mode_plans_everything_then_a_run_makes_it_and_a_second_run_writes
     assert {alarm["AlarmName"] for alarm in described} == set(made["alarms"])
     assert all(alarm["AlarmActions"] == [app["topic"]] for alarm in described)
     tags = aws("cloudwatch").list_tags_for_resource(ResourceARN=described[0]["AlarmArn"])["Tags"]
-    assert tags == [{"Key": "app", "Value": name}]
-    assert aws("sns").list_tags_for_resource(ResourceArn=app["topic"])["Tags"] == [{"Key": "app", "Value": name}]
+    owner = [{"Key": "app", "Value": name}, {"Key": "managed-by", "Value": "flask_react.aws"}]
+    assert tags == owner
+    assert aws("sns").list_tags_for_resource(ResourceArn=app["topic"])["Tags"] == owner
 
     # The subscription is still pending (no ARN): kept, not subscribed again; nothing written.
     again = converge(app)
     assert not again["changed"] and again["plan"] == [] and writes(app) == []
     assert again["subscription"] == "pending"
-    assert sorted(app["calls"]) == ["describe_alarms", "get_topic_attributes", "list_subscriptions_by_topic"]
+    assert sorted(app["calls"]) == [
+        "describe_alarms",
+        "get_topic_attributes",
+        "list_subscriptions_by_topic",
+        "list_tags_for_resource",
+    ]
     assert converge(app, check_mode=True)["plan"] == []
 
 
@@ -201,6 +214,7 @@ def test_only_what_differs_is_put_and_a_new_email_replaces_the_confirmed_one(app
             topic_email="oncall@example.com",
             alarm_actions=[app["topic"]],
             marker=app["model"]["alarm_marker"],
+            tags={"app": name, "managed-by": "flask_react.aws"},
         ),
         app["cloudwatch"],
         app["sns"],
@@ -220,6 +234,7 @@ def test_only_what_differs_is_put_and_a_new_email_replaces_the_confirmed_one(app
             topic_email="oncall@example.com",
             alarm_actions=[app["topic"]],
             marker=app["model"]["alarm_marker"],
+            tags={"app": name, "managed-by": "flask_react.aws"},
         ),
         app["cloudwatch"],
         app["sns"],
@@ -281,6 +296,19 @@ def test_an_existing_topic_is_only_named_and_ours_goes(app, aws):
     assert len(result["updated"]) == 6
     topics = [t["TopicArn"] for t in aws("sns").list_topics()["Topics"]]
     assert theirs in topics and app["topic"] not in topics
+
+
+def test_a_topic_of_our_name_that_is_not_ours_is_never_subscribed_to_nor_deleted(app, aws):
+    """Someone's topic named <app_name>-alarms (without the app's tags): the run fails naming it, before any
+    write; with alarms off it is left alone."""
+    sns = aws("sns")
+    sns.create_topic(Name=app["topic"].rsplit(":", 1)[-1], Tags=[{"Key": "team", "Value": "ops"}])
+    with pytest.raises(Failed, match=r"exists and is not this app's"):
+        converge(app)
+    assert writes(app) == []
+    gone = converge(app, state="absent")
+    assert not [e for e in gone["plan"] if e["type"] == "AWS::SNS::Topic"]
+    assert app["topic"] in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
 
 
 def test_the_emulator_refuses_what_cloudwatch_refuses(aws):
