@@ -148,8 +148,10 @@ def autoscaling_errors(where, value):
     if low is None or high is None:
         errors.append(f"{where}.min and {where}.max are required (the task counts it scales between)")
     else:
-        if low < 0:
-            errors.append(f"{where}.min must be >= 0")
+        # Target tracking scales on the tasks' metrics: a service at 0 tasks has none, so it would never
+        # scale out again (AWS allows 0; scaling to zero needs scheduled or step scaling, not offered here).
+        if low < 1:
+            errors.append(f"{where}.min must be >= 1: target tracking cannot start a service from 0 tasks")
         if high < 1:
             errors.append(f"{where}.max must be >= 1")
         if low > high:
@@ -676,28 +678,47 @@ def log_group_changes(current, retention_days, tags):
 # --- Application Auto Scaling calls both ECS modules share -------------------------------------------
 
 
+def _paginate(aas, operation, **kwargs):
+    """Every page of ``operation``, retried with backoff: Application Auto Scaling's Describe calls have low
+    rate limits, and a paginator bypasses the client's ``aws_retry``."""
+    # Imported here: the filters import this file too, and need no botocore.
+    from ansible_collections.amazon.aws.plugins.module_utils.retries import (  # pylint: disable=import-outside-toplevel
+        AWSRetry,
+    )
+
+    return AWSRetry.jittered_backoff(retries=10)(
+        lambda: aas.get_paginator(operation).paginate(**kwargs).build_full_result()
+    )()
+
+
 def read_scalable_targets(aas, cluster, names):
     """The scalable targets (ecs:service:DesiredCount) of the cluster's named services, by ResourceId:
     one DescribeScalableTargets per 50 services (its ResourceIds limit)."""
     ids = [scalable_resource_id(cluster, name) for name in names]
     found = {}
     for start in range(0, len(ids), 50):
-        pages = aas.get_paginator("describe_scalable_targets").paginate(
-            ServiceNamespace="ecs", ResourceIds=ids[start : start + 50], ScalableDimension=SCALABLE_DIMENSION
+        page = _paginate(
+            aas,
+            "describe_scalable_targets",
+            ServiceNamespace="ecs",
+            ResourceIds=ids[start : start + 50],
+            ScalableDimension=SCALABLE_DIMENSION,
         )
-        for page in pages:
-            found.update((target["ResourceId"], target) for target in page.get("ScalableTargets", []))
+        found.update((target["ResourceId"], target) for target in page.get("ScalableTargets", []))
     return found
 
 
 def read_scaling_policies(aas, resource_id):
     """The scaling policies of one scalable target, by name."""
     policies = {}
-    pages = aas.get_paginator("describe_scaling_policies").paginate(
-        ServiceNamespace="ecs", ResourceId=resource_id, ScalableDimension=SCALABLE_DIMENSION
+    page = _paginate(
+        aas,
+        "describe_scaling_policies",
+        ServiceNamespace="ecs",
+        ResourceId=resource_id,
+        ScalableDimension=SCALABLE_DIMENSION,
     )
-    for page in pages:
-        policies.update((policy["PolicyName"], policy) for policy in page.get("ScalingPolicies", []))
+    policies.update((policy["PolicyName"], policy) for policy in page.get("ScalingPolicies", []))
     return policies
 
 

@@ -207,10 +207,16 @@ def log_stream_of(definition, container, task_id):
     return options.get("awslogs-group", ""), stream, options.get("awslogs-region")
 
 
+# 10,000 events (or 1 MB) a page: a one-off task's log is read to its end well within this.
+MAX_LOG_PAGES = 100
+
+
 def read_lines(logs, group, stream):
     """Every event of the stream, oldest first, as ``<time> <message>``; [] when the stream does not exist."""
     lines, token = [], None
-    while True:
+    # GetLogEvents "can return empty results while there are more log events available through the token":
+    # the end is the forward token coming back unchanged; the cap bounds a stream that keeps growing.
+    for _page in range(MAX_LOG_PAGES):
         kwargs = {"logGroupName": group, "logStreamName": stream, "startFromHead": True}
         if token:
             kwargs["nextToken"] = token
@@ -221,10 +227,10 @@ def read_lines(logs, group, stream):
         lines += [
             f"{stamp(event['timestamp'])} {event.get('message', '').rstrip()}" for event in page.get("events", [])
         ]
-        # GetLogEvents answers the same forward token at the end of the stream.
-        if not page.get("events") or page.get("nextForwardToken") in (None, token):
+        if page.get("nextForwardToken") in (None, token):
             return lines
         token = page["nextForwardToken"]
+    return lines
 
 
 def wait_stopped(ecs, cluster, task_arn, params, clock, sleep):

@@ -16,7 +16,7 @@ from tests.conftest import REPO
 TABLE = yaml.safe_load((REPO / "roles/plan/vars/main.yml").read_text())["plan_table"]
 SERVICES = [
     {"name": "web", "port": 80, "default": True, "autoscaling": {"min": 1, "max": 3, "requests_per_target": 100}},
-    {"name": "api", "port": 5000, "paths": ["/api*"], "autoscaling": {"min": 0, "max": 2, "cpu_percent": 50}},
+    {"name": "api", "port": 5000, "paths": ["/api*"], "autoscaling": {"min": 1, "max": 2, "cpu_percent": 50}},
     {"name": "admin", "port": 8080, "paths": ["/admin*"]},
 ]
 
