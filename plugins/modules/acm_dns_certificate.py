@@ -18,7 +18,7 @@ description:
   - The hosted zone must exist in the account (it is never created nor deleted); a missing one fails
     naming O(hosted_zone) before any write.
   - With O(state=absent), deletes the validation record (kept while a certificate of the name that is not
-    ours is issued or pending: ACM asks them all for the same record), with O(alias_records) the alias A
+    ours is issued or pending, as ACM asks them all for the same record), with O(alias_records) the alias A
     record at O(domain_name) when it points to O(load_balancer_name), then every certificate of ours for the
     name, retrying while ACM answers C(ResourceInUseException) (a listener of a load balancer being deleted
     still uses it).
