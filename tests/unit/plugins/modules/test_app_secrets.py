@@ -10,7 +10,7 @@ import pytest
 from ansible_collections.flask_react.aws.plugins.module_utils.app_secrets import AppSecretsError
 from ansible_collections.flask_react.aws.plugins.modules import app_secrets
 
-from tests.unit.plugins.modules.test_app_status import Counting
+from tests.unit.plugins.modules.counting import Counting
 from tests.unit.plugins.modules.test_ecs_app_modules import Module, Retrying
 
 pytestmark = pytest.mark.emulator

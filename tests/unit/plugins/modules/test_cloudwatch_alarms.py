@@ -14,6 +14,7 @@ from ansible_collections.flask_react.aws.plugins.modules.cloudwatch_alarms impor
 
 from tests.conftest import REPO
 from tests.emulator.fills.sns import confirm
+from tests.unit.plugins.modules.counting import Counting
 
 pytestmark = pytest.mark.emulator
 
@@ -31,25 +32,6 @@ SETTINGS = {
     "db_free_storage_threshold": 2 * 1024**3,
     "db_connections_threshold": 80,
 }
-
-
-class Counting:
-    """A boto3 client counting the operations called through it."""
-
-    def __init__(self, client, calls):
-        self.client = client
-        self.calls = calls
-
-    def __getattr__(self, name):
-        attribute = getattr(self.client, name)
-        if not callable(attribute) or name.startswith("_") or name in ("get_paginator", "can_paginate"):
-            return attribute
-
-        def call(*args, **kwargs):
-            self.calls.append(name)
-            return attribute(*args, **kwargs)
-
-        return call
 
 
 class Module:

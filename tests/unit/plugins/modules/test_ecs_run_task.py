@@ -9,26 +9,9 @@ import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
 from ansible_collections.flask_react.aws.plugins.modules.ecs_run_task import RunTaskError, run
 
+from tests.unit.plugins.modules.counting import Counting
+
 pytestmark = pytest.mark.emulator
-
-
-class Counting:
-    """A boto3 client counting the operations called through it."""
-
-    def __init__(self, client, calls):
-        self.client = client
-        self.calls = calls
-
-    def __getattr__(self, name):
-        attribute = getattr(self.client, name)
-        if not callable(attribute) or name.startswith("_") or name in ("get_paginator", "can_paginate"):
-            return attribute
-
-        def call(*args, **kwargs):
-            self.calls.append(name)
-            return attribute(*args, **kwargs)
-
-        return call
 
 
 @pytest.fixture
