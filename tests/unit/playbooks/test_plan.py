@@ -37,6 +37,7 @@ from typing import Any
 import boto3
 import pytest
 
+from benchmarks.run import failures
 from tests.emulator.client import emulator_client
 from tests.posture import audit
 from tests.unit.playbooks.conftest import recap, run_playbook, writes
@@ -100,7 +101,8 @@ class Stack:
         completed, calls = run_playbook(
             self.port, self.record, self.state, name, "-i", str(self.inventory), *limit, *args
         )
-        assert completed.returncode == returncode, completed.stdout[-3000:]
+        # Two hosts run at once: a host's failed task can be far above the output's tail, so name it first.
+        assert completed.returncode == returncode, "\n".join(failures(completed.stdout)) + completed.stdout[-3000:]
         plans = {}
         if "--check" in args:
             for host in hosts:
