@@ -176,7 +176,6 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.flask_react.aws.plugins.module_utils.acm_dns import (
     ALL_STATUSES,
@@ -192,6 +191,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.acm_dns import (
     tags_match,
     validation_records,
 )
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.plan import entry
 
 CERTIFICATE = "AWS::CertificateManager::Certificate"
@@ -490,7 +490,7 @@ def main():
             options=dict(dns_name=dict(type="str", required=True), hosted_zone_id=dict(type="str", required=True)),
         ),
     )
-    module = AnsibleAWSModule(
+    module = AppAWSModule(
         argument_spec=argument_spec,
         required_if=[("state", "present", ["hosted_zone"]), ("alias_records", True, ["load_balancer_name"])],
         supports_check_mode=True,

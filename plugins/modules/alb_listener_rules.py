@@ -182,8 +182,8 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.listener_rules import (
     MAX_RULES_PER_ALB,
     OWNER_TAG,
@@ -416,7 +416,7 @@ def main():
         priority_start=dict(type="int", default=1),
         priority_step=dict(type="int", default=10),
     )
-    module = AnsibleAWSModule(
+    module = AppAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
         mutually_exclusive=[("listener_arn", "load_balancer_name")],

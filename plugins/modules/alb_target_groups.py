@@ -214,8 +214,8 @@ except ImportError:
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.listener_rules import OWNER_TAG, forwards_to
 from ansible_collections.flask_react.aws.plugins.module_utils.target_groups import (
     TargetGroupsError,
@@ -500,7 +500,7 @@ def main():
         delete_timeout=dict(type="int", default=120),
         poll_interval=dict(type="int", default=5),
     )
-    module = AnsibleAWSModule(
+    module = AppAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
         required_if=[["purge", True, ["owned_by"]]],

@@ -111,8 +111,8 @@ except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.fargate import ecs_network_errors
 from ansible_collections.flask_react.aws.plugins.module_utils.network import alb_network
 
@@ -188,7 +188,7 @@ def inspect(client, params, region):
 
 
 def main():
-    module = AnsibleAWSModule(
+    module = AppAWSModule(
         argument_spec=dict(
             vpc_id=dict(type="str", default=""),
             subnet_ids=dict(type="list", elements="str", default=[]),

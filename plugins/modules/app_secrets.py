@@ -129,7 +129,6 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.flask_react.aws.plugins.module_utils.app_secrets import (
     AppSecretsError,
@@ -139,6 +138,7 @@ from ansible_collections.flask_react.aws.plugins.module_utils.app_secrets import
     plan_entries,
     plan_secrets,
 )
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 
 # How long CreateSecret retries a name Secrets Manager still holds after a forced delete (terraform's 2 minutes).
 NAME_REUSE_SECONDS = 120
@@ -252,7 +252,7 @@ def ensure(module, client):
 
 
 def main():
-    module = AnsibleAWSModule(
+    module = AppAWSModule(
         argument_spec=dict(
             names=dict(type="list", elements="str", required=True),
             prefix=dict(type="str", required=True),

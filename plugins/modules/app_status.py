@@ -107,8 +107,8 @@ except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 
 # DescribeServices takes at most 10 services a call.
 ECS_BATCH = 10
@@ -333,7 +333,7 @@ def inspect(clients, params):
 
 
 def main():
-    module = AnsibleAWSModule(
+    module = AppAWSModule(
         argument_spec=dict(
             cluster=dict(type="str", default=""),
             services=dict(type="list", elements="dict", default=[]),

@@ -213,8 +213,8 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.cloudwatch_alarms import (
     DELETE_BATCH,
     NO_ARN,
@@ -394,7 +394,7 @@ def main():
         topic_email=dict(type="str", default=""),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AppAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     errors = input_errors(module.params)
     if errors:
         module.fail_json(msg="cloudwatch_alarms: " + "; ".join(errors))

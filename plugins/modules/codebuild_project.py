@@ -239,8 +239,8 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.codebuild import (
     TOKEN_SOURCE_TYPES,
     call_while_role_propagates,
@@ -394,7 +394,7 @@ def main():
         source_token=dict(type="str", no_log=True),
         tags=dict(type="dict"),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AppAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     timeout_minutes = module.params["timeout_in_minutes"]
     if timeout_minutes is not None and not 5 <= timeout_minutes <= 2160:
         module.fail_json(msg=f"timeout_in_minutes: {timeout_minutes} must be from 5 to 2160")

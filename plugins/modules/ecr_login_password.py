@@ -51,12 +51,12 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec={}, supports_check_mode=True)
+    module = AppAWSModule(argument_spec={}, supports_check_mode=True)
     client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
     try:
         data = client.get_authorization_token(aws_retry=True)["authorizationData"][0]

@@ -163,8 +163,8 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.ecr_repositories import (
     EcrPlanError,
     image_expiry_policy,
@@ -331,7 +331,7 @@ def main():
         purge=dict(type="bool", default=False),
         force_delete=dict(type="bool", default=False),
     )
-    module = AnsibleAWSModule(
+    module = AppAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
         mutually_exclusive=[["lifecycle_policy", "expire_untagged_days"], ["lifecycle_policy", "keep_tagged_images"]],

@@ -158,8 +158,8 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
     autoscaling_plan,
     cluster_services,
@@ -418,7 +418,7 @@ def main():
         report_usage=dict(type="bool", default=False),
         log_group_prefix=dict(type="str"),
     )
-    module = AnsibleAWSModule(
+    module = AppAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
         required_if=[("purge_services", True, ["owned_by"])],

@@ -474,9 +474,9 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.flask_react.aws.plugins.module_utils.app_model import scaling_policy_names
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.ecs import (
     AUTOSCALING_TAG,
     SCALABLE_DIMENSION,
@@ -973,7 +973,7 @@ def autoscaling_options():
 
 
 def main():
-    module = AnsibleAWSModule(
+    module = AppAWSModule(
         argument_spec=argument_spec(),
         supports_check_mode=True,
         mutually_exclusive=[("name", "services")],

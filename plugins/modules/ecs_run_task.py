@@ -137,8 +137,8 @@ except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.plan import entry
 
 STARTED_BY = "flask_react.aws.ecs_run_task"
@@ -312,7 +312,7 @@ def run(clients, params, check_mode=False, clock=time.time, sleep=time.sleep):
 
 
 def main():
-    module = AnsibleAWSModule(
+    module = AppAWSModule(
         argument_spec=dict(
             cluster=dict(type="str", required=True),
             service=dict(type="str", required=True),

@@ -145,8 +145,8 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.eventbridge import (
     params_errors,
     rule_differs,
@@ -282,7 +282,7 @@ def main():
         tags=dict(type="dict"),
         purge_tags=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(
+    module = AppAWSModule(
         argument_spec=argument_spec,
         required_if=[("state", "present", ["event_pattern"])],
         supports_check_mode=True,

@@ -124,8 +124,8 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.iam_password import (
     MAX_LENGTH,
     MIN_LENGTH,
@@ -309,7 +309,7 @@ def ensure_absent(module, iam):
 
 
 def main():
-    module = AnsibleAWSModule(
+    module = AppAWSModule(
         argument_spec=dict(
             user_name=dict(type="str", required=True),
             secret_name=dict(type="str", required=True),

@@ -178,8 +178,8 @@ except ImportError:
 import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.iam_roles import IamRolesError, plan_entries, plan_role
 
 
@@ -358,7 +358,7 @@ def main():
         document=dict(type="raw"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
-    module = AnsibleAWSModule(
+    module = AppAWSModule(
         argument_spec=dict(
             roles=dict(
                 type="list",

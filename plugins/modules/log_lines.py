@@ -87,8 +87,8 @@ except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 
 # While following, each read goes back this far before the newest event seen.
 INGESTION_MARGIN_MS = 10000
@@ -159,7 +159,7 @@ def read(client, params, clock=time.time, sleep=time.sleep, page_size=None):
 
 
 def main():
-    module = AnsibleAWSModule(
+    module = AppAWSModule(
         argument_spec=dict(
             log_group=dict(type="str", required=True),
             since_minutes=dict(type="int", default=10),

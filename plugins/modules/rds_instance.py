@@ -205,8 +205,8 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.plan import single_plan
 from ansible_collections.flask_react.aws.plugins.module_utils.rds import (
     PENDING_STATES,
@@ -378,7 +378,7 @@ def main():
         wait_timeout=dict(type="int", default=1800),
         wait_delay=dict(type="int", default=15),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AppAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     client = module.client("rds", retry_decorator=AWSRetry.jittered_backoff(retries=10))
     identifier = module.params["db_instance_identifier"]
     changes, changed = {}, False
