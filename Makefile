@@ -33,7 +33,7 @@ endif
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-venv: $(VENV)/.installed ## Create .venv with the pinned development dependencies (no-op when up to date)
+venv: $(VENV)/.installed $(VENV)/collections ## Create .venv with the pinned development dependencies (no-op when up to date)
 
 # requirements-dev.txt: the development and test pins (it includes requirements.txt, the
 # collection's runtime needs, which is what ansible-builder reads).
@@ -42,6 +42,12 @@ $(VENV)/.installed: requirements-dev.txt requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	# A fixed path for ansible.cfg's strategy_plugins, whatever the venv's Python version.
 	ln -sfn "$$($(BIN)/python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))')/plugins/strategy" $(VENV)/mitogen-strategy
+	touch $@
+
+# The installed collections a checkout's runs see (ansible.cfg): links to the ones galaxy.yml
+# depends on, not all of the `ansible` package's (tools/link_collections.py says why).
+$(VENV)/collections: $(VENV)/.installed galaxy.yml tools/link_collections.py
+	$(BIN)/python tools/link_collections.py $@
 	touch $@
 
 # The demo runs on an emulator of its own, started here and stopped here (also on failure or
