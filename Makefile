@@ -37,9 +37,14 @@ venv: $(VENV)/.installed $(VENV)/collections ## Create .venv with the pinned dev
 
 # requirements-dev.txt: the development and test pins (it includes requirements.txt, the
 # collection's runtime needs, which is what ansible-builder reads).
+# uv installs the same pins as pip would, in about 10 s where pip takes 90 s from a clean
+# machine (CI starts from one); pip only installs uv itself.
+UV_VERSION := 0.13.9
+export UV_LINK_MODE := copy
 $(VENV)/.installed: requirements-dev.txt requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt
 	# A fixed path for ansible.cfg's strategy_plugins, whatever the venv's Python version.
 	ln -sfn "$$($(BIN)/python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))')/plugins/strategy" $(VENV)/mitogen-strategy
 	touch $@
