@@ -405,3 +405,46 @@ def alarms_errors(settings):
             if value is None or value < 0:
                 errors.append(f"{variable}: {settings[variable]!r} must be a number, 0 or more")
     return errors
+
+
+GITHUB_HTTPS_URL = re.compile(r"^https://github[.]com/[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$")
+SECRET_ARN = re.compile(
+    r"^arn:aws(-[a-z]+)*:secretsmanager:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+$"
+)
+
+
+def codebuild_errors(settings):
+    """Every rule the codebuild role's settings break (when it makes the project): the repository,
+    branch, role propagation budget, Docker Hub secret and where the build logic comes from.
+    ``settings`` maps each ``codebuild_*`` variable's name to its value."""
+    errors = []
+    location = settings.get("codebuild_source_location") or ""
+    if not location:
+        errors.append(
+            "codebuild_source_location is required: the repository's HTTPS clone URL, e.g. "
+            "codebuild_source_location: https://github.com/you/flask-react.git"
+        )
+    elif not GITHUB_HTTPS_URL.match(str(location)):
+        errors.append(
+            f"codebuild_source_location: '{location}' must be the repository's HTTPS clone URL, "
+            "https://github.com/<owner>/<repo>[.git]: CodeBuild takes the HTTPS clone URL (not git@... or ssh://...)."
+        )
+    branch, budget = settings.get("codebuild_webhook_branch"), _port(settings.get("codebuild_iam_propagation_timeout"))
+    if not isinstance(branch, str) or branch.startswith("refs/") or budget is None or budget < 0:
+        errors.append(
+            "codebuild_webhook_branch is a branch name such as main (not refs/heads/main; '' builds every branch), "
+            "and codebuild_iam_propagation_timeout a number of seconds (0 or more)."
+        )
+    secret = settings.get("codebuild_dockerhub_secret_arn") or ""
+    if secret and not SECRET_ARN.match(str(secret)):
+        errors.append(
+            f"codebuild_dockerhub_secret_arn: '{secret}' must be the ARN of a Secrets Manager secret, "
+            "arn:<partition>:secretsmanager:<region>:<account>:secret:<name>[-<6 characters>] "
+            "(or '' for no Docker Hub login)."
+        )
+    if settings.get("codebuild_buildspec") not in ("inline", "repository"):
+        errors.append(
+            f"codebuild_buildspec: '{settings.get('codebuild_buildspec')}' must be inline (the project carries the "
+            "collection's build logic) or repository (the repository's own buildspec.yml)."
+        )
+    return errors

@@ -12,10 +12,12 @@ import json
 import pytest
 from ansible_collections.flask_react.aws.plugins.filter.alb_errors import alb_errors
 from ansible_collections.flask_react.aws.plugins.filter.app_errors import app_errors
+from ansible_collections.flask_react.aws.plugins.filter.codebuild_errors import codebuild_errors
 
 from tests.unit.playbooks.conftest import writes
 
-# The parametrized unit rows need no emulator; the two playbook runs are independent.
+# The parametrized unit rows need no emulator; the two playbook runs are independent. (The build
+# project's rows were test_codebuild_bad_input.py's, one site.yml run each.)
 pytestmark = pytest.mark.spread
 
 SEED = [
@@ -41,6 +43,15 @@ ALB = {
     "alb_active_timeout": 600,
     "alb_security_group_delete_timeout": 900,
 }
+# The local inventory's repository and the codebuild role's defaults.
+CODEBUILD = {
+    "codebuild_source_location": "https://github.com/example/flask-react.git",
+    "codebuild_webhook_branch": "main",
+    "codebuild_iam_propagation_timeout": 120,
+    "codebuild_dockerhub_secret_arn": "",
+    "codebuild_buildspec": "inline",
+}
+HTTPS_ONLY = "must be the repository's HTTPS clone URL, https://github.com/<owner>/<repo>[.git]"
 
 
 def services(index, **changes):
@@ -90,6 +101,31 @@ TABLE = [
         {"app_services": services(1, paths=["/a*b*c*d*e*f*"])},
         "app_services[users].paths[0]: path pattern '/a*b*c*d*e*f*' has 6 wildcards ('*' and '?'); AWS allows 5",
     ),
+    # Issue 19: CodeBuild takes the HTTPS clone URL; the Docker Hub secret's ARN; the buildspec's source.
+    (
+        {"codebuild_source_location": "git@github.com:you/flask-react.git"},
+        f"codebuild_source_location: 'git@github.com:you/flask-react.git' {HTTPS_ONLY}: CodeBuild takes the HTTPS",
+    ),
+    (
+        {"codebuild_source_location": "ssh://git@github.com/you/flask-react.git"},
+        f"codebuild_source_location: 'ssh://git@github.com/you/flask-react.git' {HTTPS_ONLY}",
+    ),
+    (
+        {"codebuild_source_location": "https://github.com/you"},
+        f"codebuild_source_location: 'https://github.com/you' {HTTPS_ONLY}",
+    ),
+    ({"codebuild_source_location": ""}, "codebuild_source_location is required: the repository's HTTPS clone URL"),
+    (
+        {"codebuild_dockerhub_secret_arn": "dockerhub"},
+        "codebuild_dockerhub_secret_arn: 'dockerhub' must be the ARN of a Secrets Manager secret",
+    ),
+    (
+        {"codebuild_dockerhub_secret_arn": "arn:aws:ssm:us-west-1:123456789012:parameter/dockerhub"},
+        "must be the ARN of a Secrets Manager secret",
+    ),
+    ({"codebuild_buildspec": "s3"}, "codebuild_buildspec: 's3' must be inline"),
+    ({"codebuild_webhook_branch": "refs/heads/main"}, "codebuild_webhook_branch is a branch name such as main"),
+    ({"codebuild_iam_propagation_timeout": -1}, "codebuild_iam_propagation_timeout a number of seconds (0 or more)"),
 ]
 
 
@@ -105,7 +141,8 @@ def errors(extra):
     )
     alb = dict(ALB, aws_region=app["aws_region"])
     alb.update({key: value for key, value in extra.items() if key.startswith("alb_")})
-    return found + alb_errors(alb)
+    codebuild = dict(CODEBUILD, **{key: value for key, value in extra.items() if key.startswith("codebuild_")})
+    return found + alb_errors(alb) + codebuild_errors(codebuild)
 
 
 @pytest.mark.parametrize(("extra", "expected"), TABLE)
@@ -115,6 +152,11 @@ def test_each_bad_input_is_named_with_its_rule(extra, expected):
 
 def test_the_inventory_itself_passes_the_checks():
     assert errors({}) == []
+
+
+@pytest.mark.parametrize("location", ["https://github.com/you/flask-react", "https://github.com/a-b/c_d.e.git"])
+def test_https_clone_urls_pass_the_check(location):
+    assert errors({"codebuild_source_location": location}) == []
 
 
 def merged(rows):
@@ -133,9 +175,10 @@ def merged(rows):
 
 
 # Rows the app role's check names together (the description and the region), and rows the
-# alb role's check names together: each check stops the run, so one run per check.
+# settings check names together (the load balancer's, the build project's): each check stops the
+# run, so one run per check.
 APP_ROWS = [TABLE[2], TABLE[3], TABLE[4], TABLE[5], TABLE[6]]
-ALB_ROWS = [TABLE[7], TABLE[8], TABLE[9], TABLE[11], TABLE[14], TABLE[15]]
+ALB_ROWS = [TABLE[7], TABLE[8], TABLE[9], TABLE[11], TABLE[14], TABLE[15], TABLE[17], TABLE[21], TABLE[23], TABLE[24]]
 
 
 # The run lock's settings are checked by the app role's assert itself (no filter): broken in the
