@@ -75,20 +75,8 @@ def test_least_privilege_and_one_branch_by_default_then_the_course_one_variable_
     assert project["projects"][0]["webhook"]["filterGroups"] == [[{"type": "EVENT", "pattern": "PUSH"}]]
 
 
-def test_a_source_location_that_is_no_https_url_stops_before_any_write(play):
-    run, calls = play(codebuild_source_location="github.com/you/app")
-    assert run.returncode != 0
-    assert "codebuild_source_location: 'github.com/you/app' must be the repository's HTTPS" in run.stdout
-    assert writes(calls) == []
-
-
-# (The empty location was also run through codebuild.yml: site.yml's run below shows the same message.)
-def test_site_yml_checks_the_source_location_before_the_first_role_writes(play):
-    run, calls = play("site.yml", codebuild_source_location="")
-    assert run.returncode != 0
-    shown = " ".join(run.stdout.split())  # the YAML callback may fold a long message
-    assert "codebuild_source_location is required: the repository's HTTPS clone URL, e.g." in shown
-    assert writes(calls) == []
+# A source location that is no HTTPS URL, or none, stops site.yml before any write: the bad-input
+# table's rows (tests/unit/playbooks/test_bad_input.py), at unit level and in its settings run.
 
 
 def test_no_arn_in_the_role_hard_codes_the_aws_partition():
