@@ -183,7 +183,7 @@ def main() -> int:
     lines: list[str] = []
     for strategy in strategies:
         for latency_ms in latencies:
-            rows = median_rounds([measure(strategy, latency_ms) for _ in range(rounds)])
+            rows = median_rounds([measure(strategy, latency_ms) for round_number in range(rounds)])
             lines += table(strategy, rows, latency_ms) + [""]
     report = "\n".join(lines).rstrip()
     print(report)

@@ -45,14 +45,14 @@ def test_a_model_is_parsed_once_for_all_clients(emulator_url, monkeypatch):
 
     module(emulator_url, "us-west-1").client("codebuild")  # this process's loader has read the files
     monkeypatch.setattr(json, "loads", counting_loads)
-    for _ in range(3):
-        module(emulator_url, "us-west-1").client("codebuild")
+    for region in ("us-west-1", "us-east-1", "eu-west-1"):
+        module(emulator_url, region).client("codebuild")
 
     assert parsed == []
 
 
 def test_the_search_paths_do_not_grow_with_each_client(emulator_url):
-    clients = [module(emulator_url, "us-west-1").client("logs") for _ in range(3)]
+    clients = [module(emulator_url, region).client("logs") for region in ("us-west-1", "us-east-1", "eu-west-1")]
     paths = clients[0]._loader.search_paths  # noqa: SLF001
 
     assert len(paths) == len(set(paths))
