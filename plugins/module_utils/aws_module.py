@@ -53,7 +53,9 @@ def sharing_loader():
 
     def get_session(env_vars=None):
         session = original(env_vars)
-        session.register_component("data_loader", shared_loader(session.get_config_variable("data_path")))
+        # Lazily, as botocore registers its own: boto3 sets the session's profile first, and the
+        # profile may name the data path.
+        session.lazy_register_component("data_loader", lambda: shared_loader(session.get_config_variable("data_path")))
         return session
 
     botocore.session.get_session = get_session
