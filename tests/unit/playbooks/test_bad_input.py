@@ -183,10 +183,14 @@ ALB_ROWS = [TABLE[7], TABLE[8], TABLE[9], TABLE[11], TABLE[14], TABLE[15], TABLE
 
 # The run lock's settings are checked by the app role's assert itself (no filter): broken in the
 # load balancer's run, they are named with its rows.
-LOCK_EXTRA = {"app_lock_name": "aws/flask-react/lock", "app_lock_ttl": 0}
+# The roles' argument specs (types, choices) are checked in the same message, for every role at once
+# (lookup role_argument_errors; its own table is tests/unit/plugins/lookup).
+LOCK_EXTRA = {"app_lock_name": "aws/flask-react/lock", "app_lock_ttl": 0, "ecr_scan_on_push": "sometimes", "rds_storage_type": "floppy"}
 LOCK_EXPECTED = [
     "app_lock_name: aws/flask-react/lock must be an SSM parameter name",
     "app_lock_ttl: 0 must be at least 1 second",
+    "ecr role: argument 'ecr_scan_on_push' is of type str and we were unable to convert to bool",
+    "rds role: value of rds_storage_type must be one of: gp2, gp3, io1, io2, standard, got: floppy",
 ]
 
 
