@@ -20,6 +20,9 @@ description:
   - Why a module - the stock M(amazon.aws.ec2_vpc_subnet_info), M(amazon.aws.ec2_vpc_route_table_info) and
     M(amazon.aws.ec2_vpc_endpoint_info) read these correctly, but one module run each; the app role needs them
     together on every run, so this reads them in one run (the same C(Describe*) calls, only those needed).
+  - With O(caller_identity), it also reads the caller's account and partition (C(sts:GetCallerIdentity)), which
+    the app role needs on every run too: one module run instead of M(amazon.aws.aws_caller_info)'s (which also
+    lists the account's aliases).
   - Reads only; check mode runs the same reads.
 options:
   vpc_id:
@@ -40,6 +43,10 @@ options:
     description: The region whose Fargate Availability Zones the pick prefers (ECS on, no tasks' subnets of their own).
     type: str
     default: ""
+  caller_identity:
+    description: Also read the caller's account and partition (C(sts:GetCallerIdentity)), returned as RV(account) and RV(partition).
+    type: bool
+    default: false
   ecs:
     description:
       - Check the ECS tasks' subnets too (ECS on). Omitted, they are not read nor checked.
@@ -103,6 +110,16 @@ ecs_errors:
   returned: always
   type: list
   elements: str
+account:
+  description: The caller's AWS account ID.
+  returned: when O(caller_identity) is true
+  type: str
+  sample: "123456789012"
+partition:
+  description: The caller's partition (C(aws), C(aws-cn), C(aws-us-gov)...), from its ARN.
+  returned: when O(caller_identity) is true
+  type: str
+  sample: aws
 """
 
 try:
@@ -187,6 +204,13 @@ def inspect(client, params, region):
     return result
 
 
+@AWSRetry.jittered_backoff()
+def caller_identity(client):
+    """The caller's account and partition (the partition is the second field of its ARN)."""
+    identity = client.get_caller_identity()
+    return {"account": identity["Account"], "partition": identity["Arn"].split(":")[1]}
+
+
 def main():
     module = AppAWSModule(
         argument_spec=dict(
@@ -194,6 +218,7 @@ def main():
             subnet_ids=dict(type="list", elements="str", default=[]),
             scheme=dict(type="str", choices=["internet-facing", "internal"], default="internet-facing"),
             fargate_region=dict(type="str", default=""),
+            caller_identity=dict(type="bool", default=False),
             ecs=dict(
                 type="dict",
                 options=dict(
@@ -205,11 +230,15 @@ def main():
         ),
         supports_check_mode=True,
     )
-    client = module.client("ec2")
     try:
-        result = inspect(client, module.params, module.region)
+        result = inspect(module.client("ec2"), module.params, module.region)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
         module.fail_json_aws(error, msg="Failed to read the VPC's subnets, route tables or endpoints")
+    if module.params["caller_identity"]:
+        try:
+            result.update(caller_identity(module.client("sts")))
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
+            module.fail_json_aws(error, msg="Failed to read the caller's account (sts:GetCallerIdentity)")
     module.exit_json(changed=False, **result)
 
 

@@ -5,7 +5,7 @@ route tables, the tasks' subnets checked for a route out, and every problem said
 import uuid
 
 import pytest
-from ansible_collections.flask_react.aws.plugins.modules.app_network_info import inspect
+from ansible_collections.flask_react.aws.plugins.modules.app_network_info import caller_identity, inspect
 
 pytestmark = pytest.mark.emulator
 
@@ -114,3 +114,10 @@ def test_missing_subnets_and_a_missing_vpc_are_said(aws):
     assert result["errors"] == [f"alb_subnet_ids: {missing} not found (in alb_vpc_id, when set)"]
     result = inspect(aws("ec2"), params(vpc_id="vpc-0123456789abcdef0"), REGION)
     assert result["errors"] == ["alb_vpc_id: the VPC was not found or has no subnets"]
+
+
+def test_the_caller_identity_is_the_account_and_the_partition_of_its_arn(aws):
+    sts = aws("sts")
+    expected = sts.get_caller_identity()
+    assert caller_identity(sts) == {"account": expected["Account"], "partition": "aws"}
+    assert expected["Arn"].startswith("arn:aws:")
