@@ -78,7 +78,10 @@ demo: venv ## Start an emulator of its own, run site.yml against it, show what w
 	  if [ $$status -eq 0 ]; then $(BIN)/python -m tests.emulator.report --port $$port; fi; \
 	  exit $$status
 
-test: venv lint sanity unit molecule ## Lint, ansible-test sanity, unit tests and the molecule scenarios (what CI runs)
+# The unit tests, with lint, sanity and molecule beside them, one after the other (tools/test.sh says why);
+# each check's log is shown once the unit tests end. Every stage runs; test fails when any failed.
+test: venv ## Lint, ansible-test sanity, unit tests and the molecule scenarios (what CI runs)
+	@MAKE="$(MAKE)" tools/test.sh
 
 # collection-check runs beside the linters (each mostly uses one core); its output follows theirs.
 # Every check runs, and lint fails when any of them failed.

@@ -183,6 +183,8 @@ def test_check_run_sends_no_write_call(cold: dict[str, Any]) -> None:
     # (was test_check_mode.py) --check --diff on an empty account reports what it would create.
     assert recap(cold["plan_run"].stdout)["changed"] >= 10, "every resource it would create is reported"
     assert "would create load balancer flask-react-alb" in cold["plan_run"].stdout
+    # (was test_run_lock_playbook.py's) a plan takes no run lock: not one SSM call, not even the lock's read.
+    assert [call["action"] for call in cold["plan_calls"] if call["service"] == "ssm"] == []
 
 
 def test_cold_plan_creates_what_the_run_creates(cold: dict[str, Any]) -> None:

@@ -4,11 +4,12 @@ emulator whose account the tests share, in order:
 1. a run that matches no host of aws_environments fails, naming the group, before any AWS call;
 2. a lock held by another run (the test, through boto3): site.yml waits app_lock_timeout, then fails naming
    that run, having written nothing;
-3. --check takes no lock: no SSM call, no parameter;
-4. a run that fails after taking the lock (a file where its credentials folder should be) releases it;
-5. two runs started together: one waits for the other's lock, then takes it; their writes do not interleave;
-6. a run killed while holding the lock leaves it; once app_lock_ttl has passed the next run breaks it;
-7. app_lock_force breaks a live lock.
+3. a run that fails after taking the lock (a file where its credentials folder should be) releases it;
+4. two runs started together: one waits for the other's lock, then takes it; their writes do not interleave;
+5. a run killed while holding the lock leaves it; once app_lock_ttl has passed the next run breaks it;
+6. app_lock_force breaks a live lock.
+
+That --check takes no lock (no SSM call at all) is asserted on test_plan.py's cold plan.
 
 The cheap real runs are teardown.yml's on a nearly empty account (the app role's reads, a few deletes).
 """
@@ -144,13 +145,6 @@ def test_site_waits_for_a_held_lock_then_fails_naming_its_holder_before_any_writ
     assert [f"{c['service']}:{c['action']}" for c in calls if not c["read"]] == []
     assert held(ssm) == lock
     ssm.delete_parameter(Name=LOCK)
-
-
-def test_check_mode_takes_no_lock(recording_emulator: Any, tmp_path: Path, ssm: Any) -> None:
-    run, calls = run_playbook(*recording_emulator, tmp_path, "site.yml", "--check")
-    assert run.returncode == 0, run.stdout[-2000:]
-    assert [c for c in calls if c["service"] == "ssm"] == []
-    assert held(ssm) is None
 
 
 def test_a_run_that_fails_after_taking_the_lock_releases_it(recording_emulator: Any, tmp_path: Path, ssm: Any) -> None:
