@@ -56,7 +56,6 @@ _raw:
 from pathlib import Path
 
 import yaml
-
 from ansible.errors import AnsibleUndefinedVariable
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.lookup import LookupBase
@@ -90,7 +89,7 @@ class LookupModule(LookupBase):
         variables = variables or {}
         errors = []
         # Sorted: ansible_role_names comes from a set, and the message should read the same every run.
-        roles = sorted({term[len(PREFIX):] if term.startswith(PREFIX) else term for term in terms})
+        roles = sorted({term[len(PREFIX) :] if term.startswith(PREFIX) else term for term in terms})
         for role in roles:
             if "." in role or role in skip:
                 continue

@@ -44,7 +44,9 @@ options:
     type: str
     default: ""
   caller_identity:
-    description: Also read the caller's account and partition (C(sts:GetCallerIdentity)), returned as RV(account) and RV(partition).
+    description:
+      - Also read the caller's account and partition (C(sts:GetCallerIdentity)), returned as RV(account) and
+        RV(partition).
     type: bool
     default: false
   ecs:

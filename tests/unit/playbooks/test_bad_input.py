@@ -185,7 +185,12 @@ ALB_ROWS = [TABLE[7], TABLE[8], TABLE[9], TABLE[11], TABLE[14], TABLE[15], TABLE
 # load balancer's run, they are named with its rows.
 # The roles' argument specs (types, choices) are checked in the same message, for every role at once
 # (lookup role_argument_errors; its own table is tests/unit/plugins/lookup).
-LOCK_EXTRA = {"app_lock_name": "aws/flask-react/lock", "app_lock_ttl": 0, "ecr_scan_on_push": "sometimes", "rds_storage_type": "floppy"}
+LOCK_EXTRA = {
+    "app_lock_name": "aws/flask-react/lock",
+    "app_lock_ttl": 0,
+    "ecr_scan_on_push": "sometimes",
+    "rds_storage_type": "floppy",
+}
 LOCK_EXPECTED = [
     "app_lock_name: aws/flask-react/lock must be an SSM parameter name",
     "app_lock_ttl: 0 must be at least 1 second",
