@@ -47,7 +47,7 @@ EXAMPLES = r"""
 RETURN = r"""
 _raw:
   description:
-    - One message per broken option, C(<role> role: <what is wrong>); empty when every value fits.
+    - "One message per broken option, C(<role> role: <what is wrong>); empty when every value fits."
     - Use C(query), or C(lookup) with C(wantlist=true), to get the list.
   type: list
   elements: str

@@ -21,7 +21,7 @@ description:
     M(amazon.aws.ec2_vpc_endpoint_info) read these correctly, but one module run each; the app role needs them
     together on every run, so this reads them in one run (the same C(Describe*) calls, only those needed).
   - With O(caller_identity), it also reads the caller's account and partition (C(sts:GetCallerIdentity)), which
-    the app role needs on every run too: one module run instead of M(amazon.aws.aws_caller_info)'s (which also
+    the app role needs on every run too - one module run instead of M(amazon.aws.aws_caller_info)'s (which also
     lists the account's aliases).
   - Reads only; check mode runs the same reads.
 options:
