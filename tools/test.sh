@@ -5,7 +5,7 @@
 # playbooks, polls and the emulator's lag windows), and the checks use those idle cycles instead of
 # adding their four minutes after. Every stage runs; the exit status fails when any stage failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 MAKE=${MAKE:-make}
 logs=.ansible/test-logs
 rm -rf "$logs"

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: role_argument_errors
 short_description: Check the variables of several of this collection's roles against their argument specs at once
 version_added: 0.5.0
-author: flask_react.aws developers
+author: flask_react.aws developers (@flask-react)
 description:
   - Reads each named role's C(meta/argument_specs.yml) (its C(main) entry point) and checks the variables the
     run gives that role's options, as Ansible's own role argument validation does, and returns one message per

@@ -14,7 +14,7 @@ from ansible.template import Templar, trust_as_template
 from ansible_collections.flask_react.aws.plugins.lookup import role_argument_errors as plugin
 
 NAME = "flask_react.aws.role_argument_errors"
-ALL_ROLES = [f"flask_react.aws.{path.name}" for path in sorted(plugin.ROLES.iterdir())]
+ALL_ROLES = tuple(f"flask_react.aws.{path.name}" for path in sorted(plugin.ROLES.iterdir()))
 # What the specs require, and the two options whose documented default is a sentence, not a value
 # (the roles' defaults/main.yml always give them one).
 BASE = {
@@ -31,9 +31,9 @@ PORT_ERROR = (
 )
 
 
-def check(extra: dict, roles: list[str] = ALL_ROLES, base: dict = BASE, **kwargs) -> list[str]:
+def check(extra: dict, roles: tuple[str, ...] | list[str] = ALL_ROLES, base: dict | None = None, **kwargs) -> list[str]:
     """The lookup's answer, made as Ansible's plugin loader makes it (its options registered under its name)."""
-    variables = {**base, **extra}
+    variables = {**(BASE if base is None else base), **extra}
     options = yaml.safe_load(plugin.DOCUMENTATION)["options"]
     C.config.initialize_plugin_configuration_definitions("lookup", NAME, options)
     loader = DataLoader()
