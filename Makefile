@@ -137,9 +137,10 @@ docs-check: venv ## Fail, with a diff, when a README's variables table differs f
 sanity: venv ## ansible-test sanity on a copy laid out as ansible_collections/flask_react/aws
 	tools/sanity/run.sh
 
-# Playbook tests wait on subprocesses and on the emulator's lag windows: three workers keep both
-# cores busy; one test file per worker keeps each file's module-scoped emulator and converges.
-PYTEST_WORKERS ?= 3
+# Playbook tests wait on subprocesses and on the emulator's lag windows: with three workers (and
+# make test's checks beside them) the two cores were still idle a quarter of the time, so four; one
+# test file per worker keeps each file's module-scoped emulator and converges.
+PYTEST_WORKERS ?= 4
 # TESTS picks files or tests: `make unit TESTS=tests/unit/test_buildspec.py PYTEST_WORKERS=0`.
 TESTS ?=
 unit: venv ## pytest: filters, planners, modules, emulator fills, playbooks against the emulator

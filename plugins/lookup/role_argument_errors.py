@@ -60,6 +60,8 @@ from ansible.errors import AnsibleUndefinedVariable
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.lookup import LookupBase
 
+# libyaml's loader when PyYAML has it: the twelve specs take 7 ms instead of 80 ms, once per run.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 PREFIX = "flask_react.aws."
 # plugins/lookup/<this file> -> the collection's root, the same in a checkout and an installed collection.
 ROLES = Path(__file__).resolve().parents[2] / "roles"
@@ -70,7 +72,7 @@ def role_options(role: str) -> dict | None:
     path = ROLES / role / "meta" / "argument_specs.yml"
     if not path.is_file():
         return None
-    specs = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    specs = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader) or {}  # noqa: S506 - a safe loader
     return ((specs.get("argument_specs") or {}).get("main") or {}).get("options") or None
 
 
