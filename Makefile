@@ -144,7 +144,7 @@ PYTEST_WORKERS ?= 4
 # TESTS picks files or tests: `make unit TESTS=tests/unit/test_buildspec.py PYTEST_WORKERS=0`.
 TESTS ?=
 unit: venv ## pytest: filters, planners, modules, emulator fills, playbooks against the emulator
-	pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15 $(TESTS)
+	pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=15 $(TESTS)
 
 # Each scenario has its own emulator port: MOLECULE_JOBS of them run at once (each mostly waits on
 # one ansible-playbook, so two keep both cores busy); each one's log is shown when it ends.

@@ -21,6 +21,29 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "collections"))
 
 
+# The files whose chain of playbook runs took longest (worker seconds in make test, 2026-12-06: 520 to
+# 140 s each), longest first. Under xdist they start first, then the other playbook files, then the
+# quick ones: a long chain that started last would leave the other workers idle at the end (the
+# Makefile passes --no-loadscope-reorder, else xdist orders groups by their number of tests).
+LONGEST_FIRST = (
+    "test_plan.py",
+    "test_ecs.py",
+    "test_run_lock_playbook.py",
+    "test_codebuild_ci.py",
+    "test_interrupted.py",
+    "test_deploy_chain.py",
+    "test_aws_lag.py",
+)
+
+
+def run_order(item: pytest.Item) -> tuple[int, int]:
+    path = item.nodeid.split("::", 1)[0]
+    name = path.rsplit("/", 1)[-1]
+    if name in LONGEST_FIRST:
+        return (0, LONGEST_FIRST.index(name))
+    return (1 if path.startswith("tests/unit/playbooks/") else 2, 0)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under ``--dist loadgroup``, a file's tests stay together on one worker, as under ``loadfile``
@@ -34,6 +57,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     every group was ignored. The suffix is set here the way pytest 9 reads it."""
     if not getattr(config.option, "loadgroup", False):  # set on xdist's workers only
         return
+    items.sort(key=run_order)  # stable: a file's tests keep their order
     for item in items:
         marker = item.get_closest_marker("xdist_group")
         if marker is not None:
