@@ -146,12 +146,19 @@ TESTS ?=
 unit: venv ## pytest: filters, planners, modules, emulator fills, playbooks against the emulator
 	pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=15 $(TESTS)
 
-# Each scenario has its own emulator port: MOLECULE_JOBS of them run at once (each mostly waits on
-# one ansible-playbook, so two keep both cores busy); each one's log is shown when it ends.
+# Each scenario has its own emulator port, a free one unless MOLECULE_<SCENARIO>_PORT names it (the
+# scenarios' fixed defaults collided when two checkouts ran make test at once): MOLECULE_JOBS of them
+# run at once (each mostly waits on one ansible-playbook, so two keep both cores busy); each one's log
+# is shown when it ends.
 MOLECULE_JOBS ?= 2
 molecule: venv ## The molecule scenarios against the emulator, MOLECULE_JOBS at once
 	@mkdir -p .ansible/molecule-logs
-	@printf '%s\n' $(MOLECULE_SCENARIOS) | xargs -P $(MOLECULE_JOBS) -I{} sh -c \
+	@set -- $$($(BIN)/python -c 'import socket; s = [socket.socket() for _ in range(3)]; \
+	    [x.bind(("127.0.0.1", 0)) for x in s]; print(*(x.getsockname()[1] for x in s))'); \
+	  export MOLECULE_EMULATOR_PORT=$${MOLECULE_EMULATOR_PORT:-$$1} \
+	    MOLECULE_EVENTBRIDGE_RULE_PORT=$${MOLECULE_EVENTBRIDGE_RULE_PORT:-$$2} \
+	    MOLECULE_LISTENER_RULES_PORT=$${MOLECULE_LISTENER_RULES_PORT:-$$3}; \
+	  printf '%s\n' $(MOLECULE_SCENARIOS) | xargs -P $(MOLECULE_JOBS) -I{} sh -c \
 	  'molecule test -s {} > .ansible/molecule-logs/{}.log 2>&1; rc=$$?; \
 	   cat .ansible/molecule-logs/{}.log; echo "molecule scenario {}: exit $$rc"; exit $$rc' \
 	  || { echo "a molecule scenario failed: see its log above (.ansible/molecule-logs/)"; exit 1; }
