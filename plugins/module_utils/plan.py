@@ -189,6 +189,19 @@ def console_password_plan(user_name, secret_name, actions):
     return planned
 
 
+def group_user_plan(user_name, group_name, secret_name, actions):
+    """flask_react.aws.iam_group_user: the user (``create``, or ``update`` for its tags or login profile), the
+    group (``create``, or ``update`` for its policies or members), then the console password's secret."""
+    planned = []
+    console = console_password_plan(user_name, secret_name, actions)
+    user_updated = any(item["type"] == "AWS::IAM::User" for item in console)
+    if actions.get("user") or user_updated:
+        planned.append(entry("AWS::IAM::User", user_name, "create" if actions.get("user") == "create" else "update"))
+    if actions.get("group"):
+        planned.append(entry("AWS::IAM::Group", group_name, actions["group"]))
+    return planned + [item for item in console if item["type"] != "AWS::IAM::User"]
+
+
 def codebuild_project_plan(name, changed, created=False, deleted=False, credentials_imported=False):
     """flask_react.aws.codebuild_project: the project (its webhook is part of it), and the account's
     GitHub credentials when the module imports them."""

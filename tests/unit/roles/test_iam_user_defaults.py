@@ -30,10 +30,9 @@ def group_policies(**facts):
 
 
 @pytest.mark.parametrize("partition", ["aws", "aws-cn", "aws-us-gov"])
-def test_policy_arns_take_the_partition_from_the_users_arn(partition):
-    user = {"user": {"arn": f"arn:{partition}:iam::123456789012:user/x-admin"}}
-    # The user's ARN wins over the region: it is what IAM answered.
-    assert group_policies(aws_region="us-west-1", iam_user_result=user) == [
+def test_policy_arns_take_the_apps_partition(partition):
+    # The app model's partition (read from the caller's ARN) wins over the region.
+    assert group_policies(aws_region="us-west-1", app_model={"partition": partition}) == [
         f"arn:{partition}:iam::aws:policy/AdministratorAccess"
     ]
 
@@ -41,9 +40,8 @@ def test_policy_arns_take_the_partition_from_the_users_arn(partition):
 @pytest.mark.parametrize(
     ("region", "partition"), [("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov"), ("eu-west-3", "aws")]
 )
-def test_before_the_user_exists_the_regions_partition_is_used(region, partition):
-    # iam_user in check mode on an empty account returns no user.
-    check_mode = {"changed": True, "create_params": {"UserName": "x-admin"}}
-    assert group_policies(aws_region=region, iam_user_result=check_mode) == [
+def test_without_the_apps_partition_the_regions_is_used(region, partition):
+    # app_account_id named in the inventory without app_partition: the app model has none.
+    assert group_policies(aws_region=region, app_model={"partition": ""}) == [
         f"arn:{partition}:iam::aws:policy/AdministratorAccess"
     ]
