@@ -90,6 +90,8 @@ options:
       - With O(purge_services), also delete the CloudWatch Logs log group C(<log_group_prefix><service>) of each
         service removed (for example V(/ecs/) - a log group that does not exist is nothing to do). Done here,
         not by a separate task, so that a run that removes nothing makes no further module run.
+      - With O(state=absent), also delete the log group of every service O(services) names and of every
+        service removed (RV(log_groups_deleted)).
     type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -138,6 +140,13 @@ services_removed:
   type: list
   elements: dict
   sample: [{name: flask-react-admin, families: [flask-react-admin], deregistered: ["arn:aws:ecs:...:3"]}]
+log_groups_deleted:
+  description: With O(state=absent) and O(log_group_prefix), the log groups deleted (or that would be, in check mode).
+  returned: when O(state=absent)
+  type: list
+  elements: str
+  sample: [/ecs/flask-react-users]
+  version_added: 0.5.0
 in_use:
   description:
     - With O(report_usage), C(target_groups) and C(repositories), each a mapping of a name to the services of
@@ -262,17 +271,30 @@ def present(module, client):
 
 def remove_log_groups(module, removed):
     """Delete (or, in check mode, find) the log group of each removed service; sets its ``log_group``."""
-    logs = module.client("logs", retry_decorator=AWSRetry.jittered_backoff(retries=10))
+    deleted = delete_log_groups(module, [service["name"] for service in removed])
     for service in removed:
         name = module.params["log_group_prefix"] + service["name"]
+        service["log_group"] = name if name in deleted else ""
+
+
+def delete_log_groups(module, services):
+    """Delete (or, in check mode, find) the log group ``<log_group_prefix><service>`` of each service; returns
+    those that existed (a log group that does not exist is nothing to do)."""
+    logs = module.client("logs", retry_decorator=AWSRetry.jittered_backoff(retries=10))
+    deleted = []
+    for service in services:
+        name = module.params["log_group_prefix"] + service
         found = logs.describe_log_groups(aws_retry=True, logGroupNamePrefix=name).get("logGroups", [])
-        service["log_group"] = name if any(group["logGroupName"] == name for group in found) else ""
-        if service["log_group"] and not module.check_mode:
+        if not any(group["logGroupName"] == name for group in found):
+            continue
+        deleted.append(name)
+        if not module.check_mode:
             try:
                 logs.delete_log_group(aws_retry=True, logGroupName=name)
             except botocore.exceptions.ClientError as error:
                 if error.response["Error"]["Code"] != "ResourceNotFoundException":
                     raise
+    return deleted
 
 
 def remove_services(module, client, cluster, services):
@@ -375,14 +397,25 @@ def absent(module, client):
     # The app's families whose service is gone already (or never started) keep no revision either.
     leftover = sorted(set(params["services"] or []) - {f for r in removed for f in r["families"]})
     _deregistered, deleted = remove_families(client, leftover, module.check_mode)
-    changed = bool(removed) or bool(deleted) or cluster is not None
-    planned = ecs_cluster_plan(name, "delete" if cluster is not None else None, removed) + autoscaling_entries(removed)
+    # The log groups of the app's services and of every service removed (a dropped one too).
+    log_groups = (
+        delete_log_groups(module, sorted(set(params["services"] or []) | {r["name"] for r in removed}))
+        if params["log_group_prefix"]
+        else []
+    )
+    changed = bool(removed) or bool(deleted) or bool(log_groups) or cluster is not None
+    planned = (
+        ecs_cluster_plan(name, "delete" if cluster is not None else None, removed)
+        + autoscaling_entries(removed)
+        + [entry("AWS::Logs::LogGroup", group, "delete") for group in log_groups]
+    )
     if cluster is None or module.check_mode:
         return dict(
             changed=changed,
             cluster={},
             cluster_changed=cluster is not None,
             services_removed=removed,
+            log_groups_deleted=log_groups,
             in_use={},
             plan=planned,
         )
@@ -392,7 +425,13 @@ def absent(module, client):
         try:
             client.delete_cluster(aws_retry=True, cluster=name)
             return dict(
-                changed=True, cluster={}, cluster_changed=True, services_removed=removed, in_use={}, plan=planned
+                changed=True,
+                cluster={},
+                cluster_changed=True,
+                services_removed=removed,
+                log_groups_deleted=log_groups,
+                in_use={},
+                plan=planned,
             )
         except client.exceptions.ClusterContainsServicesException:
             if time.time() > deadline:

@@ -352,18 +352,29 @@ def test_teardown_removes_every_service_of_the_app_whatever_app_services_says(aw
     run(aws, ecs_app_service.present, dict(params, tags=owned))
     run(aws, ecs_app_service.present, dict(params, name=f"{name}-old", tags=owned, target_group_arn=None))
     run(aws, ecs_app_service.present, dict(params, name=f"{name}-untagged", tags=None, target_group_arn=None))
-    teardown = cluster_params(name, state="absent", owned_by=owned, services=[name, f"{name}-untagged"])
+    # The log groups of the named services and of the dropped one go too; another app's stays.
+    logs = aws("logs")
+    for group in (name, f"{name}-old", f"{name}-other-app"):
+        logs.create_log_group(logGroupName=f"/ecs/{group}")
+    teardown = cluster_params(
+        name, state="absent", owned_by=owned, services=[name, f"{name}-untagged"], log_group_prefix="/ecs/"
+    )
     planned = run(aws, ecs_app_cluster.absent, teardown, check_mode=True)
     assert sorted(r["name"] for r in planned["services_removed"]) == sorted([name, f"{name}-old", f"{name}-untagged"])
     assert planned["cluster_changed"]
+    assert planned["log_groups_deleted"] == sorted([f"/ecs/{name}", f"/ecs/{name}-old"])
+    assert {"type": "AWS::Logs::LogGroup", "name": f"/ecs/{name}-old", "action": "delete"} in planned["plan"]
     gone = run(aws, ecs_app_cluster.absent, teardown)
     assert gone["changed"] and gone["cluster_changed"]
+    assert gone["log_groups_deleted"] == planned["log_groups_deleted"]
     ecs = aws("ecs")
     assert ecs.describe_clusters(clusters=[name])["clusters"][0]["status"] == "INACTIVE"
     for family in (name, f"{name}-old", f"{name}-untagged"):
         assert ecs.list_task_definitions(familyPrefix=family, status="ACTIVE")["taskDefinitionArns"] == []
+    left = {group["logGroupName"] for group in logs.describe_log_groups(logGroupNamePrefix=f"/ecs/{name}")["logGroups"]}
+    assert left == {f"/ecs/{name}-other-app"}
     again = run(aws, ecs_app_cluster.absent, teardown)
-    assert not again["changed"] and not again["cluster_changed"]
+    assert not again["changed"] and not again["cluster_changed"] and again["log_groups_deleted"] == []
 
 
 @pytest.fixture
