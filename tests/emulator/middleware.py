@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 import threading
 from typing import Any
 from urllib.parse import parse_qs
@@ -73,9 +74,14 @@ def is_lock_call(call: dict[str, Any]) -> bool:
     return f"{call['service']}:{call['action']}" in LOCK_ACTIONS
 
 
+# SigV4's Authorization header: "AWS4-HMAC-SHA256 Credential=<access key id>/<date>/<region>/...".
+CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
+
+
 class Recorder:
-    """Append ``{"service", "action", "read", "status"}`` as one JSON line per request, with ``"lag"``: the
-    lags the request met (tests/emulator/lag.py) when it met any."""
+    """Append ``{"service", "action", "read", "status", "key"}`` as one JSON line per request (``key``: the
+    access key ID that signed it, which tells two runs on one account apart), with ``"lag"``: the lags the
+    request met (tests/emulator/lag.py) when it met any."""
 
     def __init__(self, app: Any, path: str) -> None:
         self.app = app
@@ -92,6 +98,9 @@ class Recorder:
 
         result = self.app(environ, recording_start_response)
         entry: dict[str, Any] = {"service": service, "action": action, "read": is_read(action), "status": status[:1]}
+        signed = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if signed:
+            entry["key"] = signed.group(1)
         if environ.get("emulator.lag.met"):
             entry["lag"] = environ["emulator.lag.met"]
         line = json.dumps(entry)

@@ -42,6 +42,16 @@ def ssm(recording_emulator: Any) -> Any:
     return emulator_client(recording_emulator[0], "ssm")
 
 
+@pytest.fixture(autouse=True)
+def no_lock_left(ssm: Any) -> Any:
+    """After each test, no lock: a test that fails while a lock is held must not fail the tests after it."""
+    yield
+    try:
+        ssm.delete_parameter(Name=LOCK)
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "ParameterNotFound"
+
+
 def hold(ssm: Any, expires_in: int = 3600) -> dict:
     """Take the lock as another run would (run_lock's shape), expiring in ``expires_in`` seconds."""
     now = int(time.time())
@@ -79,11 +89,11 @@ def start(recording_emulator: Any, state: Path, name: str, *args: str, fresh: bo
     )
 
 
-def wait_for_call(record: Path, call: str, budget: float = 120) -> None:
-    """Until the emulator has recorded ``call`` (bounded)."""
+def wait_for_call(record: Path, call: str, count: int = 1, budget: float = 120) -> None:
+    """Until the emulator has recorded ``call`` ``count`` times (bounded)."""
     deadline = time.monotonic() + budget
-    while call not in recorded(record):
-        assert time.monotonic() < deadline, f"no {call} in {budget} s: {recorded(record)}"
+    while recorded(record).count(call) < count:
+        assert time.monotonic() < deadline, f"{call} not {count} times in {budget} s: {recorded(record)}"
         time.sleep(0.2)
 
 
@@ -132,15 +142,16 @@ def test_site_waits_for_a_held_lock_then_fails_naming_its_holder_before_any_writ
     recording_emulator: Any, tmp_path: Path, ssm: Any
 ) -> None:
     lock = hold(ssm)
-    started = time.monotonic()
     run, calls = run_playbook(*recording_emulator, tmp_path, "site.yml", "-e", "app_lock_timeout=2")
     assert run.returncode != 0
-    assert re.search(
+    found = re.search(
         rf"{LOCK}: this environment is locked by another run \(host runner-7, playbook site.yml, user ci-other,"
-        r" since .*\); waited 2 s \(timeout\).*app_lock_force=true",
-        run.stdout,
-    ), run.stdout[-2000:]
-    assert time.monotonic() - started < 60
+        r" since .*\); waited (\d+) s \(timeout\).*app_lock_force=true",
+        " ".join(run.stdout.split()),
+    )
+    assert found, run.stdout[-2000:]
+    # The module counts its own wait: app_lock_timeout's 2 s (plus a read on a slow machine), not the default 300.
+    assert 2 <= int(found.group(1)) < 300
     # Not one write, the lock's included: the app role only read, and the lock was never free.
     assert [f"{c['service']}:{c['action']}" for c in calls if not c["read"]] == []
     assert held(ssm) == lock
@@ -162,30 +173,74 @@ def test_a_run_that_fails_after_taking_the_lock_releases_it(recording_emulator: 
 
 def test_two_runs_at_once_write_one_after_the_other(recording_emulator: Any, tmp_path: Path, ssm: Any) -> None:
     """Two teardowns started together on one environment: one takes the lock, the other waits for it and
-    takes it after the first released it; their writes never interleave."""
+    takes it after the first released it; their writes never interleave.
+
+    Whatever the machine's speed: the test holds the lock (as a third run would) until each run has looked
+    at it twice (it found it held, and polled: it is waiting), then releases it. The runs sign with
+    different access keys (the emulator's account is the same), so the record tells their calls apart."""
     record = recording_emulator[1]
-    first = start(recording_emulator, tmp_path, "teardown.yml", "-v", "-e", "app_lock_timeout=300")
+    hold(ssm)
+    keys = ("testing-first", "testing-second")
     (tmp_path / "second").mkdir()
-    # The second starts once the first is under way (its first call is recorded), keeping the record.
-    wait_for_call(record, "sts:GetCallerIdentity")
-    second = start(
-        recording_emulator, tmp_path / "second", "teardown.yml", "-v", "-e", "app_lock_timeout=300", fresh=False
-    )
-    outputs = [ANSI.sub("", run.communicate(timeout=600)[0]) for run in (first, second)]
-    for run, output in zip((first, second), outputs, strict=True):
+    runs = [
+        start(
+            recording_emulator,
+            state,
+            "teardown.yml",
+            "-v",
+            "-e",
+            "app_lock_timeout=300",
+            "-e",
+            f"aws_access_key_id={key}",
+            fresh=index == 0,
+        )
+        for index, (key, state) in enumerate(zip(keys, (tmp_path, tmp_path / "second"), strict=True))
+    ]
+    deadline = time.monotonic() + 600
+    while not all(polls(record, key) >= 2 for key in keys):
+        assert all(run.poll() is None for run in runs), "a run ended before the lock was released"
+        assert time.monotonic() < deadline, recorded(record)
+        time.sleep(0.5)
+    ssm.delete_parameter(Name=LOCK)
+    outputs = [ANSI.sub("", run.communicate(timeout=600)[0]) for run in runs]
+    for run, output in zip(runs, outputs, strict=True):
         assert run.returncode == 0, output[-3000:]
     calls = list(map(json.loads, record.read_text().splitlines()))
     taken_and_released = [
-        call["action"]
+        (call.get("key"), call["action"])
         for call in calls
         if call["service"] == "ssm"
         and call["action"] in ("PutParameter", "DeleteParameter")
         and call["status"][0].startswith("2")
     ]
-    assert taken_and_released == ["PutParameter", "DeleteParameter", "PutParameter", "DeleteParameter"]
-    waits = [int(found) for output in outputs for found in re.findall(r"^\s*waited: (\d+)$", output, re.MULTILINE)]
-    assert max(waits) >= 1, outputs
+    # The test's release, then one run's take and release, then the other's.
+    assert [action for _key, action in taken_and_released] == [
+        "DeleteParameter",
+        *["PutParameter", "DeleteParameter"] * 2,
+    ]
+    first, second = taken_and_released[1][0], taken_and_released[3][0]
+    assert {first, second} == set(keys)
+    assert taken_and_released[2][0] == first and taken_and_released[4][0] == second
+    # Each run's writes happen while it holds the lock: none of the second's before the first released it.
+    released = next(
+        i
+        for i, c in enumerate(calls)
+        if c.get("key") == first and c["action"] == "DeleteParameter" and c["service"] == "ssm"
+    )
+    assert not [c for c in calls[:released] if c.get("key") == second and not c["read"] and c["service"] != "ssm"]
+    # Each run waited: its lock task says how long (its release, after, says 0).
+    for output in outputs:
+        assert max(int(found) for found in re.findall(r"^\s*waited: (\d+)$", output, re.MULTILINE)) >= 1, output[-3000:]
     assert held(ssm) is None
+
+
+def polls(record: Path, key: str) -> int:
+    """How many times the run signing with ``key`` has read the lock."""
+    return sum(
+        1
+        for call in map(json.loads, record.read_text().splitlines())
+        if call.get("key") == key and f"{call['service']}:{call['action']}" == "ssm:GetParameter"
+    )
 
 
 def test_a_killed_runs_lock_is_broken_once_its_ttl_has_passed(
