@@ -69,11 +69,7 @@ def missing_endpoints(endpoints, vpc_id, region, services=ENDPOINT_SERVICES):
         for endpoint in endpoints or []
         if endpoint.get("vpc_id") == vpc_id and endpoint.get("state", "available").lower() == "available"
     }
-    return [
-        service
-        for service in services
-        if not any(name.endswith(f".{region}.{service}") for name in have if name)
-    ]
+    return [service for service in services if not any(name.endswith(f".{region}.{service}") for name in have if name)]
 
 
 def ecs_network_errors(

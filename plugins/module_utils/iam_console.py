@@ -11,14 +11,41 @@ from __future__ import annotations
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.flask_react.aws.plugins.module_utils.iam_password import (
     MAX_LENGTH,
+    MIN_LENGTH,
     random_password_request,
     violations,
 )
 
 # How long CreateSecret retries a name still being deleted (terraform's propagation timeout).
 NAME_REUSE_SECONDS = 120
+
+# The options of the console password and the access key listing, the same in both modules.
+ARGUMENT_SPEC = dict(
+    user_name=dict(type="str", required=True),
+    secret_name=dict(type="str", required=True),
+    length=dict(type="int", default=24, no_log=False),
+    password_reset_required=dict(type="bool", default=False, no_log=False),
+    description=dict(type="str", default=""),
+    tags=dict(type="dict"),
+    list_access_keys=dict(type="bool", default=False, no_log=False),
+)
+
+
+def check_length(module):
+    """Fail the module when ``length`` is outside IAM's password bounds."""
+    if not MIN_LENGTH <= module.params["length"] <= MAX_LENGTH:
+        module.fail_json(
+            msg=f"length must be {MIN_LENGTH} to {MAX_LENGTH} (IAM's password bounds), got {module.params['length']}"
+        )
+
+
+def iam_retry():
+    """The clients' retry: a login profile just deleted or created can answer EntityTemporarilyUnmodifiable
+    for a while."""
+    return AWSRetry.jittered_backoff(catch_extra_error_codes=["EntityTemporarilyUnmodifiable"])
 
 
 def get_login_profile(iam, user_name):

@@ -121,37 +121,25 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.iam_console import (
+    ARGUMENT_SPEC,
     access_keys,
+    check_length,
     ensure_login_profile,
+    iam_retry,
     remove_login_profile,
 )
-from ansible_collections.flask_react.aws.plugins.module_utils.iam_password import MAX_LENGTH, MIN_LENGTH
 from ansible_collections.flask_react.aws.plugins.module_utils.plan import console_password_plan
 
 
 def main():
     module = AppAWSModule(
-        argument_spec=dict(
-            user_name=dict(type="str", required=True),
-            secret_name=dict(type="str", required=True),
-            length=dict(type="int", default=24, no_log=False),
-            password_reset_required=dict(type="bool", default=False, no_log=False),
-            description=dict(type="str", default=""),
-            tags=dict(type="dict"),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            list_access_keys=dict(type="bool", default=False, no_log=False),
-        ),
+        argument_spec=dict(ARGUMENT_SPEC, state=dict(type="str", choices=["present", "absent"], default="present")),
         supports_check_mode=True,
     )
-    if not MIN_LENGTH <= module.params["length"] <= MAX_LENGTH:
-        module.fail_json(
-            msg=f"length must be {MIN_LENGTH} to {MAX_LENGTH} (IAM's password bounds), got {module.params['length']}"
-        )
-    # A login profile just deleted or created can answer EntityTemporarilyUnmodifiable for a while.
-    retry = AWSRetry.jittered_backoff(catch_extra_error_codes=["EntityTemporarilyUnmodifiable"])
+    check_length(module)
+    retry = iam_retry()
     iam = module.client("iam", retry_decorator=retry)
     try:
         if module.params["state"] == "absent":
