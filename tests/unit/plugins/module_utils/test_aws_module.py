@@ -1,6 +1,7 @@
 """AppAWSModule against the emulator: the clients of every module run in one process share one botocore
 loader (each data file parsed once), while each module keeps its own region and endpoint; the loader's
-search paths do not grow with each client; and nothing outside ``client()`` sees the shared loader."""
+search paths do not grow with each client; and once one of our clients started, the stock modules'
+clients of the same process (mitogen's one interpreter) share it too, the wrap made once."""
 
 import json
 
@@ -58,10 +59,25 @@ def test_the_search_paths_do_not_grow_with_each_client(emulator_url):
     assert len(paths) == len(set(paths))
 
 
-def test_only_client_sees_the_shared_loader(emulator_url):
-    original = botocore.session.get_session
+def test_after_our_first_client_the_stock_modules_clients_share_it_parsing_nothing_again(emulator_url, monkeypatch):
     ours = module(emulator_url, "us-west-1").client("sts")
-    stock = module(emulator_url, "us-west-1", cls=AnsibleAWSModule).client("sts")
+    wrapped = botocore.session.get_session
+    parsed = []
+    original = json.loads
 
-    assert botocore.session.get_session is original
-    assert stock._loader is not ours._loader  # noqa: SLF001
+    def counting_loads(text, *args, **kwargs):
+        if len(text) > 10_000:
+            parsed.append(len(text))
+        return original(text, *args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counting_loads)
+    stock = module(emulator_url, "eu-west-1", cls=AnsibleAWSModule).client("sts")
+    again = module(emulator_url, "us-east-1").client("sts")
+
+    assert stock._loader is ours._loader is again._loader  # noqa: SLF001
+    assert parsed == []
+    # One wrap for the process, however many module runs start clients.
+    assert botocore.session.get_session is wrapped
+    # The stock client keeps its own arguments and works.
+    assert stock.meta.region_name == "eu-west-1"
+    assert stock.get_caller_identity()["Account"]
