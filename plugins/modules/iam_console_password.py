@@ -28,30 +28,10 @@ description:
     alone, and no stock module reads the password policy or calls C(GetRandomPassword).
   - The password is never returned.
 options:
-  user_name:
-    description: The IAM user.
-    type: str
-    required: true
   secret_name:
     description: Name of the Secrets Manager secret that keeps the password.
     type: str
     required: true
-  length:
-    description: Length of a generated password, raised to the account policy's minimum (IAM allows 6 to 128).
-    type: int
-    default: 24
-  password_reset_required:
-    description: Whether a newly created login profile makes the user choose a new password at first sign-in.
-    type: bool
-    default: false
-  description:
-    description: Description of the secret when the module creates it.
-    type: str
-    default: ""
-  tags:
-    description:
-      - Tags of the secret; keys given are added or updated, others are left alone.
-    type: dict
   state:
     description: V(present) to ensure the login profile, V(absent) to delete it.
     type: str
@@ -65,6 +45,7 @@ options:
     default: false
     version_added: 0.4.0
 extends_documentation_fragment:
+  - flask_react.aws.console_password
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

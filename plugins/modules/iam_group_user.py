@@ -26,10 +26,6 @@ description:
     boto3 again, about a second each. This module does it in one.
   - The password is never returned.
 options:
-  user_name:
-    description: The IAM user.
-    type: str
-    required: true
   user_tags:
     description: Tags of the user; keys given are added or updated, others are left alone.
     type: dict
@@ -50,26 +46,12 @@ options:
     description: Name of the Secrets Manager secret that keeps the console password.
     type: str
     required: true
-  length:
-    description: Length of a generated password, raised to the account policy's minimum (IAM allows 6 to 128).
-    type: int
-    default: 24
-  password_reset_required:
-    description: Whether a newly created login profile makes the user choose a new password at first sign-in.
-    type: bool
-    default: false
-  description:
-    description: Description of the secret when the module creates it.
-    type: str
-    default: ""
-  tags:
-    description: Tags of the secret; keys given are added or updated, others are left alone.
-    type: dict
   list_access_keys:
     description: Also return the user's access keys (RV(access_keys), one C(ListAccessKeys) call).
     type: bool
     default: false
 extends_documentation_fragment:
+  - flask_react.aws.console_password
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -55,6 +55,11 @@ NEW_IN_THE_PLAN = {
     ("AWS::ApplicationAutoScaling::ScalingPolicy", "shop-api-requests"),
     ("AWS::SecretsManager::Secret", "shop/api/SECRET_KEY"),
     ("AWS::CertificateManager::Certificate", DOMAIN),
+    # (was test_domain.py's, a site.yml --check of its own) the certificate's validation record, the alias
+    # record and the HTTPS listener; and no certificate is requested by the plan (below).
+    ("AWS::Route53::RecordSet", f"_<validation>.{DOMAIN} CNAME"),
+    ("AWS::Route53::RecordSet", f"{DOMAIN} A"),
+    ("AWS::ElasticLoadBalancingV2::Listener", "shop-alb:443"),
     ("AWS::SNS::Topic", "shop-alarms"),
     ("AWS::CloudWatch::Alarm", "shop-api-unhealthy"),
     ("AWS::CloudWatch::Alarm", "shop-db-cpu"),
@@ -89,7 +94,7 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 def test_the_plan_of_an_empty_account_lists_every_new_resource(stack):
-    run, _port, app, state = stack
+    run, port, app, state = stack
     completed, calls = run("site.yml", "--check")
     assert completed.returncode == 0, completed.stdout[-4000:]
     assert writes(calls) == []
@@ -97,6 +102,9 @@ def test_the_plan_of_an_empty_account_lists_every_new_resource(stack):
         changes = json.loads((state / ".outputs" / "local.plan.json").read_text())["changes"]
         planned = {(change["type"], change["name"]) for change in changes if change["action"] == "create"}
         assert NEW_IN_THE_PLAN - planned == set(), sorted(planned)
+        acm = emulator_client(port, "acm", "us-west-1")
+        requested = acm.list_certificates(CertificateStatuses=["PENDING_VALIDATION", "ISSUED"])
+        assert requested["CertificateSummaryList"] == []
 
 
 def test_cold_converge_waits_for_every_lag(stack):

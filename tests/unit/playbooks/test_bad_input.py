@@ -198,6 +198,19 @@ LOCK_EXPECTED = [
     "rds role: value of rds_storage_type must be one of: gp2, gp3, io1, io2, standard, got: floppy",
 ]
 
+# An ECS service's size and environment (was test_ecs.py's run of its own), broken on the first service in the
+# app description's run; the IAM user's settings (was test_iam_user.py's run of its own), in the load balancer's.
+ECS_EXTRA = {"memory": 3, "environment": {"1X": "a"}}
+ECS_EXPECTED = [
+    "app_services[client].memory must be a Fargate size for cpu 256: 512..2048 MiB",
+    "app_services[client].environment: '1X' is not a valid environment variable name",
+]
+IAM_EXTRA = {"iam_user_credentials_profile": "my profile", "iam_user_password_length": 200}
+IAM_EXPECTED = [
+    "iam_user_credentials_profile: my profile must be 1 to 128 letters",
+    "iam_user_password_length: 200 must be from 6 to 128",
+]
+
 
 def flat(text):
     return " ".join(text.split())
@@ -209,9 +222,13 @@ def test_bad_input_fails_before_any_write_naming_every_broken_rule(playbook, row
     for _extra, expected in rows:
         assert any(expected in message for message in errors(extra)), (expected, errors(extra))
     lock = rows is ALB_ROWS
-    run, calls = playbook("site.yml", "-e", json.dumps(dict(extra, **LOCK_EXTRA) if lock else extra))
+    if lock:
+        extra = dict(extra, **LOCK_EXTRA, **IAM_EXTRA)
+    else:
+        extra = dict(extra, app_services=[dict(extra["app_services"][0], **ECS_EXTRA), *extra["app_services"][1:]])
+    run, calls = playbook("site.yml", "-e", json.dumps(extra))
     assert run.returncode != 0
     shown = flat(run.stdout)
-    for expected in [expected for _extra, expected in rows] + (LOCK_EXPECTED if lock else []):
+    for expected in [expected for _extra, expected in rows] + (LOCK_EXPECTED + IAM_EXPECTED if lock else ECS_EXPECTED):
         assert flat(expected) in shown, (expected, run.stdout[-3000:])
     assert writes(calls) == []

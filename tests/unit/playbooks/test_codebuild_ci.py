@@ -83,37 +83,42 @@ def converged(play: Any, **extra: Any) -> None:
     assert writes(calls) == []
 
 
-def test_the_project_carries_the_build_logic_and_a_drift_of_it_is_planned_then_written_back(play, emulator, tmp_path):
-    run, _calls = play(app_name="ci")
+def test_the_project_carries_the_build_logic_a_drift_of_it_is_planned_then_written_back_and_the_repository_way(
+    play, emulator, tmp_path
+):
+    # The database's secret is given, but no service uses the database: no rotation rule (was
+    # test_no_service_on_the_database_means_no_rule, a cold run of its own).
+    ci = dict(app_name="ci", rds_secret_arn=SECRET)
+    run, _calls = play(**ci)
     assert run.returncode == 0, run.stdout[-3000:]
     made = project(emulator, "ci-build")
     assert made["source"]["buildspec"] == generated_buildspec()
     # A manual build with no override builds (and deploys) the deploy branch.
     assert made["sourceVersion"] == "main"
-    converged(play, app_name="ci")
+    assert_rotation_gone(emulator, "ci")
+    converged(play, **ci)
 
     # (was its own test, on a project of its own) the build logic changed behind the role's back.
     client(emulator, "codebuild").update_project(
         name="ci-build", source=dict(project(emulator, "ci-build")["source"], buildspec="version: 0.2\n")
     )
-    planned, calls = play("--check", "--diff", app_name="ci")
+    planned, calls = play("--check", "--diff", **ci)
     assert planned.returncode == 0, planned.stdout[-3000:]
     assert writes(calls) == []
     assert {"type": "AWS::CodeBuild::Project", "name": "ci-build", "action": "update"} in plan(tmp_path)
-    run, calls = play(app_name="ci")
+    run, calls = play(**ci)
     assert "codebuild:UpdateProject" in writes(calls)
     assert project(emulator, "ci-build")["source"]["buildspec"] == generated_buildspec()
     # (No converged() again: the project is back to the state whose run above was converged.)
 
-
-def test_the_repository_way_removes_the_inline_buildspec_and_back(play, emulator):
-    play(app_name="repo")
-    run, _calls = play(app_name="repo", codebuild_buildspec="repository")
+    # (was test_the_repository_way_removes_the_inline_buildspec_and_back, which made a project of its own first)
+    # The repository way removes the inline buildspec, and back.
+    run, _calls = play(**ci, codebuild_buildspec="repository")
     assert run.returncode == 0, run.stdout[-3000:]
-    assert not project(emulator, "repo-build")["source"].get("buildspec")
-    converged(play, app_name="repo", codebuild_buildspec="repository")
-    play(app_name="repo")
-    assert project(emulator, "repo-build")["source"]["buildspec"] == generated_buildspec()
+    assert not project(emulator, "ci-build")["source"].get("buildspec")
+    converged(play, **ci, codebuild_buildspec="repository")
+    play(**ci)
+    assert project(emulator, "ci-build")["source"]["buildspec"] == generated_buildspec()
 
 
 def test_the_source_version_follows_the_deploy_branch(play, emulator):
@@ -333,12 +338,6 @@ def test_teardown_removes_rule_target_and_role(play, emulator, tmp_path):
     assert client(emulator, "codebuild").batch_get_projects(names=["gone-build"])["projects"] == []
     again, calls = play(**dict(extra, codebuild_state="absent"))
     assert again.returncode == 0 and recap(again.stdout)["changed"] == 0 and writes(calls) == []
-
-
-def test_no_service_on_the_database_means_no_rule(play, emulator):
-    run, _calls = play(app_name="nodb", rds_secret_arn=SECRET)
-    assert run.returncode == 0, run.stdout[-3000:]
-    assert_rotation_gone(emulator, "nodb")
 
 
 def assert_rotation_gone(emulator: Any, app: str) -> None:

@@ -3,7 +3,8 @@ a one-service app): a missing hosted zone fails before any write naming app_host
 the certificate, writes its validation record, waits until the emulator issues it (it does once the record is
 in the zone), serves HTTPS with it (HTTP redirecting), points an alias A record at the load balancer and gives
 the build https://<app_domain>; a second run changes nothing and writes nothing; teardown removes the records
-and the certificate (after the listener let it go), never the zone."""
+and the certificate (after the listener let it go), never the zone. (What --check on an empty account plans
+for a domain, test_aws_lag.py asserts on its app's plan.)"""
 
 from __future__ import annotations
 
@@ -58,25 +59,6 @@ def certificates(port: int) -> list[dict[str, Any]]:
     acm = emulator_client(port, "acm")
     summaries = acm.list_certificates(CertificateStatuses=["PENDING_VALIDATION", "ISSUED"])["CertificateSummaryList"]
     return [acm.describe_certificate(CertificateArn=c["CertificateArn"])["Certificate"] for c in summaries]
-
-
-def test_check_mode_on_an_empty_account_plans_the_certificate_its_records_and_the_https_listener(
-    recording_emulator: Any, zone_id: str, tmp_path: Path
-) -> None:
-    """site.yml --check (its one run in these tests), on an app of its own name."""
-    extra = dict(SETTINGS, app_name="domplan", app_services=SETTINGS["app_services"])
-    done, calls = run_playbook(*recording_emulator, tmp_path, "site.yml", "--check", "-e", json.dumps(extra))
-    assert done.returncode == 0, done.stdout[-3000:]
-    assert writes(calls) == []
-    changes = json.loads((tmp_path / ".outputs" / "local.plan.json").read_text())["changes"]
-    planned = {(change["type"], change["name"], change["action"]) for change in changes}
-    assert {
-        ("AWS::CertificateManager::Certificate", DOMAIN, "create"),
-        ("AWS::Route53::RecordSet", f"_<validation>.{DOMAIN} CNAME", "create"),
-        ("AWS::Route53::RecordSet", f"{DOMAIN} A", "create"),
-        ("AWS::ElasticLoadBalancingV2::Listener", "domplan-alb:443", "create"),
-    } <= planned, changes
-    assert certificates(recording_emulator[0]) == []
 
 
 def test_a_missing_hosted_zone_fails_before_any_write_naming_app_hosted_zone(stack: Any) -> None:

@@ -133,13 +133,6 @@ def test_console_access_false_removes_the_login_profile(role, aws):
     assert recap(again.stdout)["changed"] == 0 and writes(calls) == []
 
 
-def test_bad_profile_name_and_password_length_fail_before_any_write(role):
-    run, calls = role("badinput", iam_user_credentials_profile="my profile", iam_user_password_length=200)
-    assert run.returncode != 0 and writes(calls) == []
-    assert "iam_user_credentials_profile: my profile must be 1 to 128 letters" in run.stdout
-    assert "iam_user_password_length: 200 must be from 6 to 128" in run.stdout
-
-
 def test_a_password_secret_kept_for_recovery_is_restored_and_used(role, aws):
     """After a teardown with iam_user_secret_recovery_days, the next converge restores the secret."""
     iam, secrets = aws("iam"), aws("secretsmanager")

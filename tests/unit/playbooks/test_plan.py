@@ -2,7 +2,7 @@
 
 One emulator and one converge sequence for the module, two environments in parallel
 (``local`` with the course's app, ``three`` with three services and other names):
-teardown of the empty account -> cold plan (--diff) -> cold run (at -vvv) -> drift in one (the other
+cold plan (--diff) -> cold run (at -vvv) -> drift in one (the other
 is the converged stack) -> plan -> run -> teardown plan. What the plan names is what the run then does.
 
 Then (was test_course_stack.py, which converged the course's app cold on an emulator of its own) the
@@ -10,12 +10,12 @@ Then (was test_course_stack.py, which converged the course's app cold on an emul
 
 1. the cold run at -vvv printed no secret; the access key is only in its 0600 file;
 2. plain HTTP, as the course does;
-3. targets someone else registered survive a converge that changes nothing and writes nothing;
-4. a service dropped from app_services loses its rules at once, its target group only with
+3. a service dropped from app_services loses its rules at once, its target group only with
    target_groups_purge (a warning names it);
-5. an ACM certificate moves the rules to HTTPS and HTTP redirects; the security group opens 443;
-   a second run changes nothing; dropping the certificate goes back to plain HTTP;
-6. teardown at -vvv, after the certificate left the inventory, leaves nothing of the app and prints
+4. an ACM certificate moves the rules to HTTPS and HTTP redirects; the security group opens 443;
+   a second run changes nothing, writes nothing and leaves targets someone else registered alone;
+   dropping the certificate goes back to plain HTTP;
+5. teardown at -vvv, after the certificate left the inventory, leaves nothing of the app and prints
    no secret; no file but the credentials file holds one.
 
 (Before that, test_secrets, test_targets_kept, test_purge and test_https each converged the same
@@ -155,27 +155,18 @@ def stack(recording_emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="module")
 def cold(stack: Stack) -> dict[str, Any]:
-    """A teardown of the empty account; the plan on it (with --diff), then the run that follows (at -vvv:
-    the course's part reads its output for secrets)."""
-    empty_teardown, empty_teardown_calls, _plans = stack.run("teardown.yml", hosts=("local",))
+    """The plan on the empty account (with --diff), then the run that follows (at -vvv: the course's part reads
+    its output for secrets). (A teardown of the empty account changes nothing: test_run_lock_playbook.py's
+    force teardown, on an account no test has written to yet.)"""
     plan_run, plan_calls, plans = stack.run("site.yml", "--check", "--diff")
     run, run_calls, _state = stack.run("site.yml", "-vvv")
     return {
-        "empty_teardown": empty_teardown,
-        "empty_teardown_calls": empty_teardown_calls,
         "plan_run": plan_run,
         "plans": plans,
         "plan_calls": plan_calls,
         "run": run,
         "run_calls": run_calls,
     }
-
-
-# (was test_check_mode.py, on an emulator of its own)
-def test_teardown_on_an_empty_account_succeeds_and_changes_nothing(cold: dict[str, Any]) -> None:
-    assert recap(cold["empty_teardown"].stdout)["changed"] == 0
-    # amazon.aws.rds_subnet_group sends a delete without looking first; AWS answers "not found".
-    assert writes(cold["empty_teardown_calls"], succeeded_only=True) == []
 
 
 def test_check_run_sends_no_write_call(cold: dict[str, Any]) -> None:
@@ -397,27 +388,7 @@ def test_plain_http_first_as_the_course_does(stack: Stack, cold: dict[str, Any])
     assert api_url(stack).startswith("http://flask-react-alb")
 
 
-# 3. (was test_targets_kept.py) community.aws.elb_target_group deregisters every target it was not
-# given unless told ``modify_targets: false``; the target groups here only route.
-def test_a_converge_leaves_registered_targets_alone(stack: Stack, cold: dict[str, Any]) -> None:
-    ec2, elbv2 = stack.aws("ec2"), stack.aws("elbv2")
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    (instance,) = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro")["Instances"]
-    (group,) = elbv2.describe_target_groups(Names=["flask-react-users-tg"])["TargetGroups"]
-    target = {"Id": instance["InstanceId"], "Port": 5000}
-    elbv2.register_targets(TargetGroupArn=group["TargetGroupArn"], Targets=[target])
-
-    run, calls = stack.converge()
-    assert recap(run.stdout)["changed"] == 0, run.stdout[-3000:]
-    assert writes(calls) == []
-    health = elbv2.describe_target_health(TargetGroupArn=group["TargetGroupArn"])["TargetHealthDescriptions"]
-    assert [description["Target"]["Id"] for description in health] == [instance["InstanceId"]]
-    # Leave the stack as the converge made it, for the tests after this one.
-    elbv2.deregister_targets(TargetGroupArn=group["TargetGroupArn"], Targets=[target])
-    ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
-
-
-# 4. (was test_purge.py)
+# 3. (was test_purge.py)
 def test_dropped_service_loses_its_rules_and_its_group_only_when_purging(stack: Stack, cold: dict[str, Any]) -> None:
     assert target_groups(stack) == ["flask-react-client-tg", "flask-react-users-tg"]
 
@@ -432,7 +403,7 @@ def test_dropped_service_loses_its_rules_and_its_group_only_when_purging(stack: 
     assert target_groups(stack) == ["flask-react-client-tg"]
 
 
-# 5. (was test_https.py) The course's app again, with a certificate.
+# 4. (was test_https.py) The course's app again, with a certificate.
 def test_a_certificate_moves_the_rules_to_https_and_http_redirects(stack: Stack, certificate: str) -> None:
     stack.converge(alb_certificate_arn=certificate, alb_domain_name=DOMAIN)
     found = listeners(stack)
@@ -459,13 +430,30 @@ def test_security_group_opens_https_too(stack: Stack, certificate: str) -> None:
     assert sorted(p["FromPort"] for p in group["IpPermissions"]) == [80, 443]
 
 
-def test_https_run_again_changes_nothing_and_passes_the_https_rule(stack: Stack, certificate: str) -> None:
+# 4, its second run. (Also was test_targets_kept.py, then a no-op converge of its own.) community.aws.elb_target_group
+# deregisters every target it was not given unless told ``modify_targets: false``; the target groups here only
+# route. This no-op converge carries it: targets someone else registered survive a run that changes nothing.
+def test_https_run_again_changes_nothing_leaves_registered_targets_alone_and_passes_the_https_rule(
+    stack: Stack, certificate: str
+) -> None:
+    ec2, elbv2 = stack.aws("ec2"), stack.aws("elbv2")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    (instance,) = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro")["Instances"]
+    (group,) = elbv2.describe_target_groups(Names=["flask-react-users-tg"])["TargetGroups"]
+    target = {"Id": instance["InstanceId"], "Port": 5000}
+    elbv2.register_targets(TargetGroupArn=group["TargetGroupArn"], Targets=[target])
+
     run, calls = stack.converge(alb_certificate_arn=certificate, alb_domain_name=DOMAIN)
     assert recap(run.stdout)["changed"] == 0, run.stdout[-3000:]
     assert writes(calls) == []
+    health = elbv2.describe_target_health(TargetGroupArn=group["TargetGroupArn"])["TargetHealthDescriptions"]
+    assert [description["Target"]["Id"] for description in health] == [instance["InstanceId"]]
     outputs = json.loads((stack.state / ".outputs" / "local.json").read_text())
     assert outputs["load_balancer"]["url"] == f"https://{DOMAIN}"
     assert "CKV_AWS_2" not in audit(stack.aws, outputs)
+    # Leave the stack as the converge made it, for the tests after this one.
+    elbv2.deregister_targets(TargetGroupArn=group["TargetGroupArn"], Targets=[target])
+    ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
 
 
 def test_dropping_the_certificate_goes_back_to_plain_http(stack: Stack, certificate: str) -> None:
@@ -477,7 +465,7 @@ def test_dropping_the_certificate_goes_back_to_plain_http(stack: Stack, certific
     assert api_url(stack).startswith("http://flask-react-alb")
 
 
-# 6. (was test_https.py's and test_secrets.py's teardowns)
+# 5. (was test_https.py's and test_secrets.py's teardowns)
 def test_teardown_at_vvv_leaves_nothing_after_the_certificate_left_the_inventory_and_prints_no_secret(
     stack: Stack, certificate: str, secrets: dict[str, str]
 ) -> None:
