@@ -2,13 +2,17 @@
 
 One run does both: `ansible-galaxy collection build`, install the tarball into a fresh collections
 path, then `ansible-playbook flask_react.aws.site` from another folder with an inventory of two
-emulator-backed environments in different regions with different names.
+emulator-backed environments in different regions with different names. The second names its account
+(app_account_id) and signs with an access key of its own, so its calls tell apart: it never asks STS
+for the account, and its ARNs and image URIs still name it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+from collections import Counter
 
 import pytest
 import yaml
@@ -17,9 +21,17 @@ from tests.conftest import REPO
 from tests.emulator.client import emulator_client
 from tests.unit.playbooks.conftest import ANSI, recap
 
+# The emulator's account (moto's default).
+ACCOUNT = "123456789012"
 ENVIRONMENTS = {
     "alpha": {"aws_region": "us-west-1", "app_name": "alpha", "ecr_repository_prefix": "alpha-repo"},
-    "beta": {"aws_region": "eu-west-1", "app_name": "beta", "ecr_repository_prefix": "beta-repo"},
+    "beta": {
+        "aws_region": "eu-west-1",
+        "app_name": "beta",
+        "ecr_repository_prefix": "beta-repo",
+        "app_account_id": ACCOUNT,
+        "aws_access_key_id": "testing-beta",
+    },
 }
 
 
@@ -111,7 +123,7 @@ def test_each_environment_has_only_its_own_resources(installed, name):
     variables = {var["name"]: var["value"] for var in project["environment"]["environmentVariables"]}
     assert variables["ECR_REPOSITORY_PREFIX"] == mine["ecr_repository_prefix"]
     assert other["app_name"] not in variables["REACT_APP_API_SERVICE_URL"]
-    assert mine["aws_region"] in variables["ECR_REGISTRY"]
+    assert variables["ECR_REGISTRY"] == f"{ACCOUNT}.dkr.ecr.{mine['aws_region']}.amazonaws.com"
 
 
 def test_both_environments_ran_in_one_play(installed):
@@ -119,3 +131,11 @@ def test_both_environments_ran_in_one_play(installed):
     for host in ENVIRONMENTS:
         counters = recap(run.stdout.replace(f"\n{host} ", "\nlocal "))
         assert counters["failed"] == 0 and counters["changed"] > 0
+
+
+def test_the_environment_that_names_its_account_never_asks_sts_for_it(installed, recording_emulator):
+    """alpha reads its account (app_network_info's sts:GetCallerIdentity, once a run); beta names it. Their
+    other tasks are the same, and ask STS alike (amazon.aws.ec2_security_group reads the caller too)."""
+    calls = [json.loads(line) for line in recording_emulator[1].read_text().splitlines()]
+    asked = Counter(call.get("key") for call in calls if call["action"] == "GetCallerIdentity")
+    assert asked["testing"] - asked["testing-beta"] == 1, asked
