@@ -94,7 +94,10 @@ def start(
     repo = Path(__file__).resolve().parents[2]
     if forked:
         process = forked_emulator.start(command[3:], STATE_DIR / f"{port}.log", repo)
-        exited = lambda: process.exitcode  # noqa: E731
+
+        def exited() -> int | None:
+            return process.exitcode
+
     else:
         log = open(STATE_DIR / f"{port}.log", "ab")  # noqa: SIM115 - handed to the child
         process = subprocess.Popen(
