@@ -94,10 +94,7 @@ def start(
     repo = Path(__file__).resolve().parents[2]
     if forked:
         process = forked_emulator.start(command[3:], STATE_DIR / f"{port}.log", repo)
-
-        def exited() -> int | None:
-            return process.exitcode
-
+        exited = lambda: process.exitcode  # noqa: E731
     else:
         log = open(STATE_DIR / f"{port}.log", "ab")  # noqa: SIM115 - handed to the child
         process = subprocess.Popen(
