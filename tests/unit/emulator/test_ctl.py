@@ -42,23 +42,3 @@ def test_start_passes_the_github_dir_and_docker_log(emulator_url, tmp_path):
         assert argv[argv.index(b"--docker-log") + 1] == str(tmp_path / "d.jsonl").encode()
     finally:
         ctl.stop(port)
-
-
-def test_a_forked_emulator_has_an_account_of_its_own_records_and_stops(emulator_url, tmp_path):
-    """Forked from the process that imported the emulator (tests/emulator/forked.py): each one empty, each
-    recording its own calls, its output in its log; stop ends it."""
-    ports, records = [free_port(), free_port()], [tmp_path / "first.jsonl", tmp_path / "second.jsonl"]
-    try:
-        for port, record in zip(ports, records, strict=True):
-            assert ctl.start(port, record=str(record), forked=True) == 0
-        emulator_client(ports[0], "ecr").create_repository(repositoryName="forked")
-        assert emulator_client(ports[1], "ecr").describe_repositories()["repositories"] == []
-        assert [line for line in records[0].read_text().splitlines() if "CreateRepository" in line]
-        assert "CreateRepository" not in records[1].read_text()
-        pids = [ctl.running_pid(port) for port in ports]
-        assert all(pids) and len(set(pids)) == 2
-    finally:
-        for port in ports:
-            assert ctl.stop(port) == 0
-    assert not any(ctl.answers(port) for port in ports)
-    assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
