@@ -10,10 +10,11 @@ mitogen, every module of a run executes in one persistent interpreter, so a load
 process parses each file once a run instead of once a client. With Ansible's default strategy
 each module is its own process and nothing changes.
 
-From the first client one of this collection's modules starts, every botocore session of the
-process uses the shared loader: under mitogen, the stock modules that run after ours in that
-interpreter too (``amazon.aws.ec2_security_group`` parsed EC2's, STS's and the endpoints' files
-again on each of its three runs of a no-op; a no-op site.yml took 8.3 CPU-s before, 7.4 after).
+From the first client one of this collection's modules starts, every boto3 session of the
+process (boto3 looks up ``botocore.session.get_session`` as it starts one) uses the shared loader:
+under mitogen, the stock modules that run after ours in that interpreter too
+(``amazon.aws.ec2_security_group`` parsed EC2's, STS's and the endpoints' files again on each of its
+three runs of a no-op; a no-op site.yml took 8.3 CPU-s before, 7.4 after).
 Before, only our modules' clients used it; now a run parses each file once, whichever module asks
 first. A stock module that runs before any of ours parses its files as it always did.
 

@@ -92,11 +92,13 @@ def installed(tmp_path_factory, recording_emulator):
         check=False,
     )
     run.stdout = ANSI.sub("", run.stdout)
-    return run, port, work
+    # The run's calls, read before any test adds its own.
+    calls = [json.loads(line) for line in recording_emulator[1].read_text().splitlines()]
+    return run, port, work, calls
 
 
 def test_installed_collection_runs_from_another_folder(installed):
-    run, _port, work = installed
+    run, _port, work, _calls = installed
     assert run.returncode == 0, run.stdout[-3000:]
     assert (work / "collections/ansible_collections/flask_react/aws/playbooks/site.yml").is_file()
     for host in ENVIRONMENTS:
@@ -133,9 +135,9 @@ def test_both_environments_ran_in_one_play(installed):
         assert counters["failed"] == 0 and counters["changed"] > 0
 
 
-def test_the_environment_that_names_its_account_never_asks_sts_for_it(installed, recording_emulator):
+def test_the_environment_that_names_its_account_never_asks_sts_for_it(installed):
     """alpha reads its account (app_network_info's sts:GetCallerIdentity, once a run); beta names it. Their
     other tasks are the same, and ask STS alike (amazon.aws.ec2_security_group reads the caller too)."""
-    calls = [json.loads(line) for line in recording_emulator[1].read_text().splitlines()]
+    calls = installed[3]
     asked = Counter(call.get("key") for call in calls if call["action"] == "GetCallerIdentity")
     assert asked["testing"] - asked["testing-beta"] == 1, asked
