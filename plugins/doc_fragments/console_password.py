@@ -6,8 +6,8 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """The console password's options, shared by iam_console_password and iam_group_user (their argument
-    spec is module_utils/iam_console.py's ARGUMENT_SPEC)."""
+    """The console password's options that iam_console_password and iam_group_user word alike: five of
+    module_utils/iam_console.py's ARGUMENT_SPEC (each module words secret_name and list_access_keys itself)."""
 
     DOCUMENTATION = r"""
 options:

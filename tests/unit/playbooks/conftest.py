@@ -82,7 +82,12 @@ def run_playbook(port: int, record: Path, state_dir: Path, name: str, *args: str
         check=False,
     )
     completed.stdout = ANSI.sub("", completed.stdout)
-    return completed, [json.loads(line) for line in record.read_text().splitlines()]
+    return completed, recorded(record)
+
+
+def recorded(record: Path) -> list[dict[str, Any]]:
+    """The calls the emulator recorded into ``record``, one dict per request (tests/emulator/middleware.py)."""
+    return [json.loads(line) for line in record.read_text().splitlines()]
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import REPO, free_port
 from tests.emulator import ctl, github
 from tests.emulator.client import emulator_client
-from tests.unit.playbooks.conftest import ANSI, playbook_env, writes
+from tests.unit.playbooks.conftest import ANSI, playbook_env, recorded, writes
 
 INVENTORY = Path(__file__).parent / "chain_inventory"
 REGION = "eu-west-1"
@@ -70,7 +70,7 @@ class Chain:
             check=False,
         )
         run.stdout = ANSI.sub("", run.stdout)
-        calls = [json.loads(line) for line in self.record.read_text().splitlines()]
+        calls = recorded(self.record)
         return run, calls
 
     def build(self, build_id: str) -> dict:

@@ -9,7 +9,6 @@ for the account, and its ARNs and image URIs still name it.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from collections import Counter
@@ -19,7 +18,7 @@ import yaml
 
 from tests.conftest import REPO
 from tests.emulator.client import emulator_client
-from tests.unit.playbooks.conftest import ANSI, recap
+from tests.unit.playbooks.conftest import ANSI, recap, recorded
 
 # The emulator's account (moto's default).
 ACCOUNT = "123456789012"
@@ -93,7 +92,7 @@ def installed(tmp_path_factory, recording_emulator):
     )
     run.stdout = ANSI.sub("", run.stdout)
     # The run's calls, read before any test adds its own.
-    calls = [json.loads(line) for line in recording_emulator[1].read_text().splitlines()]
+    calls = recorded(recording_emulator[1])
     return run, port, work, calls
 
 

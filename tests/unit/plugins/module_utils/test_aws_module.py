@@ -35,17 +35,27 @@ def test_clients_of_two_module_runs_share_the_loader_and_keep_their_own_region(e
     assert second.describe_clusters(clusters=["shared-loader-test"])["failures"]
 
 
-def test_a_model_is_parsed_once_for_all_clients(emulator_url, monkeypatch):
-    parsed = []
+@pytest.fixture
+def parsed(monkeypatch):
+    """Once asked for, the sizes of the data files json.loads parses (not a module's 140-byte arguments)."""
+    sizes = []
     original = json.loads
 
     def counting_loads(text, *args, **kwargs):
-        if len(text) > 10_000:  # a data file, not the module's 140-byte arguments
-            parsed.append(len(text))
+        if len(text) > 10_000:
+            sizes.append(len(text))
         return original(text, *args, **kwargs)
 
+    def start():
+        monkeypatch.setattr(json, "loads", counting_loads)
+        return sizes
+
+    return start
+
+
+def test_a_model_is_parsed_once_for_all_clients(emulator_url, parsed):
     module(emulator_url, "us-west-1").client("codebuild")  # this process's loader has read the files
-    monkeypatch.setattr(json, "loads", counting_loads)
+    parsed = parsed()
     for region in ("us-west-1", "us-east-1", "eu-west-1"):
         module(emulator_url, region).client("codebuild")
 
@@ -59,18 +69,10 @@ def test_the_search_paths_do_not_grow_with_each_client(emulator_url):
     assert len(paths) == len(set(paths))
 
 
-def test_after_our_first_client_the_stock_modules_clients_share_it_parsing_nothing_again(emulator_url, monkeypatch):
+def test_after_our_first_client_the_stock_modules_clients_share_it_parsing_nothing_again(emulator_url, parsed):
     ours = module(emulator_url, "us-west-1").client("sts")
     wrapped = botocore.session.get_session
-    parsed = []
-    original = json.loads
-
-    def counting_loads(text, *args, **kwargs):
-        if len(text) > 10_000:
-            parsed.append(len(text))
-        return original(text, *args, **kwargs)
-
-    monkeypatch.setattr(json, "loads", counting_loads)
+    parsed = parsed()
     stock = module(emulator_url, "eu-west-1", cls=AnsibleAWSModule).client("sts")
     again = module(emulator_url, "us-east-1").client("sts")
 
