@@ -90,12 +90,17 @@ def _read(conn: socket.socket, size: int) -> bytes:
 
 def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
     first, fds, _flags, _address = socket.recv_fds(conn, 65536, 3)
-    if len(first) < HEADER.size:
-        first += _read(conn, HEADER.size - len(first))
-    (length,) = HEADER.unpack(first[: HEADER.size])
-    body = first[HEADER.size :]
-    body += _read(conn, length - len(body))
-    return json.loads(body), fds
+    try:
+        if len(first) < HEADER.size:
+            first += _read(conn, HEADER.size - len(first))
+        (length,) = HEADER.unpack(first[: HEADER.size])
+        body = first[HEADER.size :]
+        body += _read(conn, length - len(body))
+        return json.loads(body), fds
+    except BaseException:
+        for fd in fds:  # a launcher that went away leaves nothing open in the server
+            os.close(fd)
+        raise
 
 
 def _awscli_data() -> str:
@@ -140,7 +145,7 @@ def _call(conn: socket.socket, listener: socket.socket, warm: object | None, req
         status = _driver(warm, request["env"]).main()  # type: ignore[attr-defined]
         HISTORY_RECORDER.record("CLI_RC", status, "CLI")
     except SystemExit as exit_:  # as the interpreter ends on it
-        status = exit_.code if isinstance(exit_.code, int) or exit_.code is None else 1
+        status = 0 if exit_.code is None else exit_.code if isinstance(exit_.code, int) else 1
         if isinstance(exit_.code, str):
             print(exit_.code, file=sys.stderr)
     except BaseException:  # noqa: BLE001 - as an uncaught exception ends a cold call: traceback, status 1
