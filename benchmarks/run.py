@@ -37,6 +37,7 @@ CREATES = ("Create", "Put", "Import", "Attach", "Authorize", "Add")
 PLAYBOOKS = {"flask_react.aws": "playbooks/site.yml", "stock modules": "benchmarks/stock_playbook.yml"}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 TASK = re.compile(r"^TASK \[(.*)\]")
+FAILED = ("fatal: [", "failed: [")
 FAILURE = re.compile(r"^(?:fatal|failed): \[[^]]+\].*?(?:\"msg\": \"|msg: )(.*)$")
 
 
@@ -48,9 +49,13 @@ def failures(stdout: str) -> list[str]:
         header = TASK.match(line)
         if header:
             task = header.group(1)
-        elif line.startswith(("fatal: [", "failed: [")):
-            # The message is on the line (JSON callback) or under it (YAML callback).
-            window = " ".join(lines[index : index + 12])
+        elif line.startswith(FAILED):
+            # The message is on the line (JSON callback) or under it (YAML callback; at -vvv far under
+            # it, after the module's arguments): read on to the next task or failure.
+            end = index + 1
+            while end < len(lines) and not (TASK.match(lines[end]) or lines[end].startswith(FAILED)):
+                end += 1
+            window = " ".join(lines[index:end])
             message = FAILURE.match(window)
             text = message.group(1) if message else line
             text = re.sub(r"\s+", " ", text).lstrip("|-> ").strip()

@@ -239,6 +239,7 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.flask_react.aws.plugins.module_utils.aws_module import AppAWSModule
 from ansible_collections.flask_react.aws.plugins.module_utils.codebuild import (
@@ -347,7 +348,19 @@ def ensure_webhook(module, client, project):
     name = module.params["name"]
     groups = webhook_filter_groups(events, branch)
     if action == "create":
-        client.create_webhook(aws_retry=True, projectName=name, filterGroups=groups)
+        try:
+            client.create_webhook(aws_retry=True, projectName=name, filterGroups=groups)
+        except is_boto3_error_code("OAuthProviderException") as error:
+            # The account has no credentials for the provider (they are one per account, and another
+            # project's run may be the one meant to import them): say which option brings them.
+            module.fail_json_aws(
+                error,
+                msg=(
+                    f"Failed to create the webhook of CodeBuild project {name}: the account has no"
+                    f" {project['source']['type']} source credentials; give source_token once per account"
+                    " (the codebuild role's codebuild_github_token), or import them first"
+                ),
+            )
     elif action == "update":
         client.update_webhook(aws_retry=True, projectName=name, filterGroups=groups)
     else:
