@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 
+from tests.emulator import prefork
 from tests.emulator.__main__ import add_build_arguments, add_lag_arguments
 from tests.emulator.lag import Lag, parse_only
 from tests.emulator.server import DEFAULT_PORT
@@ -60,8 +61,11 @@ def start(
     github_dir: str | os.PathLike[str] | None = None,
     docker_log: str | os.PathLike[str] | None = None,
     aws_lag_calls: int = 0,
+    forked: bool = False,
 ) -> int:
-    """Start an emulator on ``port`` (see ``python -m tests.emulator --help`` for the options)."""
+    """Start an emulator on ``port`` (see ``python -m tests.emulator --help`` for the options); ``forked``
+    forks it from a server that made the emulator ready already (tests/emulator/prefork.py) instead of
+    starting a new interpreter."""
     if running_pid(port):
         print(f"emulator already running on port {port} (pid {running_pid(port)})")
         return 0
@@ -87,26 +91,27 @@ def start(
         command += ["--github-dir", str(Path(github_dir).resolve())]
     if docker_log:
         command += ["--docker-log", str(Path(docker_log).resolve())]
-    log = open(STATE_DIR / f"{port}.log", "ab")  # noqa: SIM115 - handed to the child
-    process = subprocess.Popen(
-        command,
-        cwd=Path(__file__).resolve().parents[2],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    pid_file(port).write_text(str(process.pid))
+    repo = Path(__file__).resolve().parents[2]
+    if forked:
+        pid = prefork.start(command[3:], STATE_DIR / f"{port}.log", repo)
+        process = None
+    else:
+        log = open(STATE_DIR / f"{port}.log", "ab")  # noqa: SIM115 - handed to the child
+        process = subprocess.Popen(
+            command, cwd=repo, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+        pid = process.pid
+    pid_file(port).write_text(str(pid))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            print(f"emulator exited with {process.returncode}; see {STATE_DIR / f'{port}.log'}", file=sys.stderr)
+        if (process.poll() is not None) if process else not Path(f"/proc/{pid}").exists():
+            print(f"emulator exited; see {STATE_DIR / f'{port}.log'}", file=sys.stderr)
             pid_file(port).unlink(missing_ok=True)
             return 1
         if answers(port):
-            print(f"emulator answering on http://127.0.0.1:{port} (pid {process.pid})")
+            print(f"emulator answering on http://127.0.0.1:{port} (pid {pid})")
             return 0
-        time.sleep(0.2)
+        time.sleep(0.05)
     print(f"emulator did not answer on port {port} within {timeout:.0f}s", file=sys.stderr)
     stop(port)
     return 1

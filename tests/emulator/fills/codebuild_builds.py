@@ -24,7 +24,8 @@ build environments", "GitHub webhook events"):
   (or the project's logsConfig), and the project's timeout (TIMED_OUT) and StopBuild (STOPPED).
 
 For the emulator only, a build also gets AWS_ENDPOINT_URL (this emulator), dummy credentials,
-and a PATH with the stub ``docker`` (tests/emulator/builder/docker.py) and the AWS CLI first.
+and a PATH with the stub ``docker`` (tests/emulator/builder/docker.py) and the AWS CLI first (the venv's,
+started warm by tests/emulator/builder/warm_aws.py).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from moto.core.responses import ActionResult
 from moto.core.utils import unix_time
 from moto.utilities.utils import get_partition
 
+from tests.emulator.builder import warm_aws
 from tests.emulator.fills.codebuild import _project
 
 BUILDER_DIR = Path(__file__).resolve().parents[1] / "builder"
@@ -88,6 +90,10 @@ KILL_GRACE_SECONDS = 5
 _settings: dict[str, Any] = {"github_dir": None, "docker_log": None}
 _lock = threading.RLock()
 _running: dict[str, Run] = {}
+# The warm AWS CLI server's process and socket, once a build started it.
+_warm_aws: dict[str, Any] = {}
+# Its start imports the CLI and parses five service models: about a second, more on a loaded machine.
+WARM_AWS_START_SECONDS = 20
 
 
 def configure(
@@ -112,6 +118,26 @@ def docker_log() -> Path | None:
         return _settings["docker_log"]
     root = github_dir()
     return root.parent / "docker.jsonl" if root else None
+
+
+def warm_aws_socket() -> str | None:
+    """The socket of this emulator's warm AWS CLI (builder/warm_aws.py), started by the first build
+    that needs it; None when it does not answer (the build then runs the CLI cold)."""
+    with _lock:
+        process = _warm_aws.get("process")
+        if process is None or process.poll() is not None:
+            path = Path(tempfile.gettempdir()) / f"warm-aws-{os.getpid()}.sock"
+            path.unlink(missing_ok=True)
+            process = subprocess.Popen(
+                [sys.executable, "-I", str(BUILDER_DIR / "warm_aws.py"), str(path)], stdin=subprocess.DEVNULL
+            )
+            _warm_aws.update(process=process, socket=path)
+    deadline = time.monotonic() + WARM_AWS_START_SECONDS
+    while time.monotonic() < deadline and process.poll() is None:
+        if _warm_aws["socket"].exists():
+            return str(_warm_aws["socket"])
+        time.sleep(0.02)
+    return None
 
 
 def repository_path(location: str) -> Path | None:
@@ -425,7 +451,11 @@ class Run:
         stub.write_text(f"#!{sys.executable}\n" + (BUILDER_DIR / "docker.py").read_text())
         stub.chmod(0o755)
         aws = shutil.which("aws", path=str(Path(sys.executable).parent)) or shutil.which("aws")
-        if aws:
+        server = warm_aws_socket() if aws else None
+        if server:
+            (tools / "aws").write_text(warm_aws.launcher(server, aws))
+            (tools / "aws").chmod(0o755)
+        elif aws:
             (tools / "aws").symlink_to(aws)
         if not shutil.which("python3", path=SYSTEM_PATH):
             # CodeBuild's images ship python3; a machine without one lends the emulator's.

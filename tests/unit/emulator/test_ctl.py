@@ -1,5 +1,6 @@
 """`make emulator-start/stop`: start returns once it answers; stop ends only what start launched."""
 
+import os
 from pathlib import Path
 
 from tests.conftest import free_port
@@ -42,3 +43,31 @@ def test_start_passes_the_github_dir_and_docker_log(emulator_url, tmp_path):
         assert argv[argv.index(b"--docker-log") + 1] == str(tmp_path / "d.jsonl").encode()
     finally:
         ctl.stop(port)
+
+
+def test_forked_emulators_have_accounts_ids_sessions_and_logs_of_their_own(emulator_url, tmp_path):
+    """Forked from the prefork server (tests/emulator/prefork.py): each one empty, its IDs drawn anew (a fork
+    would otherwise repeat its siblings'), in a session of its own, in the caller's folder, recording its own
+    calls; stop ends it."""
+    ports, records = [free_port(), free_port()], [tmp_path / "first.jsonl", tmp_path / "second.jsonl"]
+    pids = []
+    try:
+        for port, record in zip(ports, records, strict=True):
+            assert ctl.start(port, record=str(record), forked=True) == 0
+            pids.append(ctl.running_pid(port))
+        emulator_client(ports[0], "ecr").create_repository(repositoryName="forked")
+        assert emulator_client(ports[1], "ecr").describe_repositories()["repositories"] == []
+        assert "CreateRepository" in records[0].read_text()
+        assert "CreateRepository" not in records[1].read_text()
+        groups = [
+            emulator_client(port, "ec2").create_security_group(GroupName="g", Description="d")["GroupId"]
+            for port in ports
+        ]
+        assert groups[0] != groups[1]
+        assert all(os.getsid(pid) == pid for pid in pids) and len(set(pids)) == 2
+        assert all(Path(f"/proc/{pid}/cwd").resolve() == Path(ctl.__file__).resolve().parents[2] for pid in pids)
+    finally:
+        for port in ports:
+            assert ctl.stop(port) == 0
+    assert not any(ctl.answers(port) for port in ports)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in pids)

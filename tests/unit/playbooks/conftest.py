@@ -29,7 +29,8 @@ def start_emulator(
     """A fresh emulator process (its own empty account), recording into ``record``; returns its port.
 
     A process, not a thread: moto keeps its state per process, and these tests need an
-    account that no other test has written to. ``aws_lag`` plays back AWS's lags for that
+    account that no other test has written to. Forked from a server that made the emulator ready
+    once (tests/emulator/prefork.py): about 3 CPU-s less a start. ``aws_lag`` plays back AWS's lags for that
     many seconds each (``aws_lag_only`` names some, see tests/emulator/lag.py);
     ``latency_ms`` delays every answer.
     """
@@ -41,6 +42,7 @@ def start_emulator(
         aws_lag=aws_lag,
         aws_lag_only=tuple(aws_lag_only),
         latency_ms=latency_ms,
+        forked=True,
     )
     assert started == 0
     return port

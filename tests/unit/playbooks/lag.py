@@ -28,7 +28,7 @@ POLL = {"rds_wait_delay": 1}
 def start_lagged(record: Path, only: Iterable[str] = (), calls: int = CALLS) -> int:
     """A fresh emulator recording into ``record`` with AWS's lags (``only`` some) each lasting ``calls`` calls."""
     port = free_port()
-    assert ctl.start(port, record=str(record), aws_lag_calls=calls, aws_lag_only=tuple(only)) == 0
+    assert ctl.start(port, record=str(record), aws_lag_calls=calls, aws_lag_only=tuple(only), forked=True) == 0
     return port
 
 

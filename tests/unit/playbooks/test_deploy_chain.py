@@ -44,7 +44,7 @@ class Chain:
         self.state = root / "state"
         self.state.mkdir()
         self.port = free_port()
-        assert ctl.start(self.port, record=str(self.record), github_dir=self.github_dir) == 0
+        assert ctl.start(self.port, record=str(self.record), github_dir=self.github_dir, forked=True) == 0
 
     def client(self, service: str) -> Any:
         return emulator_client(self.port, service, REGION)
