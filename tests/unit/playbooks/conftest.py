@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +56,31 @@ def recording_emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
     port = start_emulator(record)
     yield port, record
     ctl.stop(port)
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes below ``pid``, from /proc (each task's ``children``)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found += [child, *descendants(child)]
+    return found
+
+
+def kill_run(process: subprocess.Popen) -> None:
+    """SIGKILL a run started with ``start_new_session``: its process group, and mitogen's connection
+    process, which leaves that group and would otherwise outlive the test (an orphan sleeping for the
+    rest of the machine's life)."""
+    below = descendants(process.pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    for pid in below:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def playbook_env(port: int, state_dir: Path, **extra: str) -> dict[str, str]:

@@ -106,7 +106,7 @@ def test_installed_collection_runs_from_another_folder(installed):
 
 @pytest.mark.parametrize("name", sorted(ENVIRONMENTS))
 def test_each_environment_has_only_its_own_resources(installed, name):
-    port = installed[1]
+    _run, port, _work, _calls = installed
     mine = ENVIRONMENTS[name]
     other = next(values for key, values in ENVIRONMENTS.items() if key != name)
 
@@ -128,7 +128,7 @@ def test_each_environment_has_only_its_own_resources(installed, name):
 
 
 def test_both_environments_ran_in_one_play(installed):
-    run = installed[0]
+    run, _port, _work, _calls = installed
     for host in ENVIRONMENTS:
         counters = recap(run.stdout.replace(f"\n{host} ", "\nlocal "))
         assert counters["failed"] == 0 and counters["changed"] > 0
@@ -137,6 +137,6 @@ def test_both_environments_ran_in_one_play(installed):
 def test_the_environment_that_names_its_account_never_asks_sts_for_it(installed):
     """alpha reads its account (app_network_info's sts:GetCallerIdentity, once a run); beta names it. Their
     other tasks are the same, and ask STS alike (amazon.aws.ec2_security_group reads the caller too)."""
-    calls = installed[3]
+    _run, _port, _work, calls = installed
     asked = Counter(call.get("key") for call in calls if call["action"] == "GetCallerIdentity")
     assert asked["testing"] - asked["testing-beta"] == 1, asked

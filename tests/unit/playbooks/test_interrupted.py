@@ -23,7 +23,7 @@ import pytest
 from tests.conftest import REPO
 from tests.emulator import ctl
 from tests.emulator.client import emulator_client
-from tests.unit.playbooks.conftest import ANSI, playbook_env, run_playbook
+from tests.unit.playbooks.conftest import ANSI, kill_run, playbook_env, run_playbook
 from tests.unit.playbooks.lag import POLL, leftovers, met, start_lagged
 
 EXTRA = ("-e", json.dumps(POLL))
@@ -67,14 +67,15 @@ def interrupt(port: int, record: Path, state: Path, playbook: str, stop_at: Any)
             break
     # Stop reading line by line: a run that hangs on Ctrl-C (mitogen's workers can) would keep the
     # pipe open for ever. A second Ctrl-C is what a person at the terminal does next, then kill.
-    for sig, grace in ((signal.SIGINT, 20), (signal.SIGKILL, 30)):
+    try:
+        rest = process.communicate(timeout=20)[0]
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGINT)
         try:
-            rest = process.communicate(timeout=grace)[0]
-            break
+            rest = process.communicate(timeout=30)[0]
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, sig)
-    else:
-        rest = process.communicate()[0]
+            kill_run(process)
+            rest = process.communicate()[0]
     seen.extend(ANSI.sub("", line) for line in (rest or "").splitlines(keepends=True))
     assert stopped, "the run ended before the point to interrupt it:\n" + "".join(seen[-60:])
     assert process.returncode != 0, "".join(seen[-60:])

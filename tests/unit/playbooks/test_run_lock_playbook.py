@@ -17,11 +17,8 @@ The cheap real runs are teardown.yml's on a nearly empty account (the app role's
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -32,7 +29,7 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import REPO
 from tests.emulator.client import emulator_client
-from tests.unit.playbooks.conftest import ANSI, playbook_env, recap, run_playbook, writes
+from tests.unit.playbooks.conftest import ANSI, kill_run, playbook_env, recap, run_playbook, writes
 
 # The local inventory's app_name: the lock of app_lock_name's default.
 LOCK = "/flask_react/flask-react/lock"
@@ -262,32 +259,13 @@ def polls(record: Path, key: str) -> int:
     )
 
 
-def tree(pid: int) -> list[int]:
-    """The processes below ``pid``, from /proc (each task's ``children``)."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            children = (task / "children").read_text().split()
-        except OSError:
-            continue
-        for child in map(int, children):
-            found += [child, *tree(child)]
-    return found
-
-
 def test_a_killed_runs_lock_is_broken_once_its_ttl_has_passed(
     recording_emulator: Any, tmp_path: Path, ssm: Any
 ) -> None:
     record = recording_emulator[1]
     run = start(recording_emulator, tmp_path, "teardown.yml", "-e", "app_lock_ttl=1")
     wait_for_call(record, "ssm:PutParameter")
-    # The whole run: its process group, and mitogen's connection process, which leaves that group and
-    # would otherwise outlive the test (an orphan sleeping for the rest of the machine's life).
-    descendants = tree(run.pid)
-    os.killpg(run.pid, signal.SIGKILL)
-    for pid in descendants:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    kill_run(run)
     run.communicate(timeout=60)
     left = held(ssm)
     assert left is not None, "a killed run releases nothing"
