@@ -97,8 +97,8 @@ lint: venv docs-check ## ruff, yamllint, ansible-lint, the README tables against
 
 # The collection as a user gets it: the tarball ansible-galaxy builds, installed into a folder of
 # its own (outside this git checkout: antsibull-docs copies a collection inside a git work tree
-# by `git ls-files`, and finds nothing of an ignored folder), with copies of the amazon.aws and
-# community.aws the venv's `ansible` package carries (antsibull-docs copies the dependencies too).
+# by `git ls-files`, and finds nothing of an ignored folder), with copies of the collections galaxy.yml
+# depends on, as .venv/collections links them (antsibull-docs copies the dependencies too).
 # Only that folder is searched (ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false): antsibull-docs copies
 # each dependency from the first place `ansible-galaxy collection list` gives (sorted by path), and
 # where the checkout's path sorts before TMPDIR's (a clone in /check or /home) that was the venv's
@@ -120,10 +120,11 @@ collection-check: venv ## Build and install the tarball; ansible-builder introsp
 	  if [ -n "$$extra" ]; then \
 	    echo "ansible-builder would put more than boto3 and botocore into an execution environment: $$extra"; exit 1; \
 	  fi; \
-	  bundled=$$($(BIN)/python -c 'import ansible_collections; print(list(ansible_collections.__path__)[0])'); \
-	  mkdir -p "$$work/collections/ansible_collections/amazon" "$$work/collections/ansible_collections/community"; \
-	  cp -r "$$bundled/amazon/aws" "$$work/collections/ansible_collections/amazon/"; \
-	  cp -r "$$bundled/community/aws" "$$work/collections/ansible_collections/community/"; \
+	  for dependency in .venv/collections/ansible_collections/*/*; do \
+	    namespace=$$(basename "$$(dirname "$$dependency")"); \
+	    mkdir -p "$$work/collections/ansible_collections/$$namespace"; \
+	    cp -r "$$(readlink -f "$$dependency")" "$$work/collections/ansible_collections/$$namespace/"; \
+	  done; \
 	  echo "antsibull-docs lint-collection-docs --plugin-docs"; \
 	  antsibull-docs lint-collection-docs --plugin-docs "$$work/collections/ansible_collections/flask_react/aws" \
 	    | sed "s|$$work/collections/ansible_collections/flask_react/aws/||"

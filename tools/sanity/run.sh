@@ -3,8 +3,8 @@
 #
 # ansible-test only runs inside .../ansible_collections/<namespace>/<name>, so the files git
 # knows (committed or not, minus the collections/ link back to the checkout) are copied to
-# .ansible/sanity/ansible_collections/flask_react/aws, next to links to the amazon.aws and
-# community.aws that the venv's `ansible` package carries. HOME points into .ansible/sanity
+# .ansible/sanity/ansible_collections/flask_react/aws, next to links to the collections galaxy.yml
+# depends on, which the venv's `ansible` package carries. HOME points into .ansible/sanity
 # so ansible-test's cache and per-test venvs stay in the repo and `make clean` removes them.
 set -euo pipefail
 
@@ -23,9 +23,15 @@ git ls-files -z --cached --others --exclude-standard \
     done \
   | tar --null -T - -cf - | tar -xf - -C "$collection"
 
-bundled=$("$python" -c 'import ansible_collections, os; print(os.path.dirname(ansible_collections.__path__[0] + "/x"))')
-for namespace in amazon community; do
-  ln -sfn "$bundled/$namespace" "$work/ansible_collections/$namespace"
+# The collections galaxy.yml depends on, as the checkout's runs see them (tools/link_collections.py
+# linked them into .venv/collections): a new dependency needs no edit here.
+for namespace in "$work"/ansible_collections/*; do
+  [[ $namespace == */flask_react ]] || rm -rf "$namespace"  # a link of an earlier run: the link only
+done
+for dependency in "$root"/.venv/collections/ansible_collections/*/*; do
+  namespace=$(basename "$(dirname "$dependency")")
+  mkdir -p "$work/ansible_collections/$namespace"
+  ln -sfn "$(readlink -f "$dependency")" "$work/ansible_collections/$namespace/$(basename "$dependency")"
 done
 
 # ansible-test puts pip in each venv with a get-pip script it downloads from a host this
