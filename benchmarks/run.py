@@ -38,7 +38,8 @@ PLAYBOOKS = {"flask_react.aws": "playbooks/site.yml", "stock modules": "benchmar
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 TASK = re.compile(r"^TASK \[(.*)\]")
 FAILED = ("fatal: [", "failed: [")
-FAILURE = re.compile(r"^(?:fatal|failed): \[[^]]+\].*?(?:\"msg\": \"|msg: )(.*)$")
+# The message: a JSON string (ending at its closing quote) or the YAML callback's value.
+FAILURE = re.compile(r'^(?:fatal|failed): \[[^]]+\].*?(?:"msg": "((?:[^"\\]|\\.)*)"|msg: (.*))')
 
 
 def failures(stdout: str) -> list[str]:
@@ -57,7 +58,7 @@ def failures(stdout: str) -> list[str]:
                 end += 1
             window = " ".join(lines[index:end])
             message = FAILURE.match(window)
-            text = message.group(1) if message else line
+            text = next(group for group in message.groups() if group is not None) if message else line
             text = re.sub(r"\s+", " ", text).lstrip("|-> ").strip()
             found.append(f"{task}: {text[:160]}")
     return found
