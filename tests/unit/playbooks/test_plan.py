@@ -2,7 +2,7 @@
 
 One emulator and one converge sequence for the module, two environments in parallel
 (``local`` with the course's app, ``three`` with three services and other names):
-cold plan (--diff) -> cold run (at -vvv) -> drift in one (the other
+cold plan (--diff) -> cold run (at -vvv, one host at a time: see ``cold``) -> drift in one (the other
 is the converged stack) -> plan -> run -> teardown plan. What the plan names is what the run then does.
 
 Then (was test_course_stack.py, which converged the course's app cold on an emulator of its own) the
