@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import REPO
-from tests.emulator.client import emulator_client
+from tests.emulator.client import emulator_client, github_project
 from tests.unit.playbooks.conftest import writes
 
 
@@ -65,17 +65,12 @@ def test_no_docker_binary_at_all_gives_the_reason(playbook, monkeypatch):
 
 def test_the_client_is_built_with_the_api_url_of_the_build_project(playbook, recording_emulator, tmp_path, monkeypatch):
     # The project as site.yml leaves it with a certificate and a domain: https://<alb_domain_name>.
-    emulator_client(recording_emulator[0], "codebuild", "us-west-1").create_project(
-        name="flask-react-build",
-        source={"type": "GITHUB", "location": "https://github.com/example/flask-react.git"},
-        artifacts={"type": "NO_ARTIFACTS"},
-        environment={
-            "type": "LINUX_CONTAINER",
-            "image": "aws/codebuild/standard:7.0",
-            "computeType": "BUILD_GENERAL1_SMALL",
-            "environmentVariables": [{"name": "REACT_APP_API_SERVICE_URL", "value": "https://app.example.com"}],
-        },
-        serviceRole="arn:aws:iam::123456789012:role/flask-react-build-role",
+    github_project(
+        emulator_client(recording_emulator[0], "codebuild", "us-west-1"),
+        "flask-react-build",
+        "flask-react-build-role",
+        "https://github.com/example/flask-react.git",
+        variables=({"name": "REACT_APP_API_SERVICE_URL", "value": "https://app.example.com"},),
     )
     # A docker that answers and logs what it was asked to do.
     fake, log = tmp_path / "bin", tmp_path / "docker.log"

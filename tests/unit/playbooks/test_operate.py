@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.emulator.client import emulator_client
+from tests.emulator.client import emulator_client, github_project
 from tests.unit.playbooks.conftest import writes
 
 pytestmark = pytest.mark.emulator
@@ -52,16 +52,8 @@ def test_status_prints_services_targets_builds_and_database(playbook, aws):
         launchType="FARGATE",
         networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}},
     )
-    aws("codebuild").create_project(
-        name="flask-react-build",
-        source={"type": "GITHUB", "location": "https://github.com/example/flask-react.git"},
-        artifacts={"type": "NO_ARTIFACTS"},
-        environment={
-            "type": "LINUX_CONTAINER",
-            "image": "aws/codebuild/standard:7.0",
-            "computeType": "BUILD_GENERAL1_SMALL",
-        },
-        serviceRole="arn:aws:iam::123456789012:role/flask-react-build-role",
+    github_project(
+        aws("codebuild"), "flask-react-build", "flask-react-build-role", "https://github.com/example/flask-react.git"
     )
     build = aws("codebuild").start_build(projectName="flask-react-build", sourceVersion="main")["build"]["id"]
 

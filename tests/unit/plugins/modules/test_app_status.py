@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
 from ansible_collections.flask_react.aws.plugins.modules.app_status import inspect
 
+from tests.emulator.client import github_project
 from tests.unit.plugins.modules.counting import Counting
 
 pytestmark = pytest.mark.emulator
@@ -72,17 +73,7 @@ def app(aws):
         networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}},
     )
     codebuild = aws("codebuild")
-    codebuild.create_project(
-        name=f"{app}-build",
-        source={"type": "GITHUB", "location": "https://github.com/example/none.git"},
-        artifacts={"type": "NO_ARTIFACTS"},
-        environment={
-            "type": "LINUX_CONTAINER",
-            "image": "aws/codebuild/standard:7.0",
-            "computeType": "BUILD_GENERAL1_SMALL",
-        },
-        serviceRole="arn:aws:iam::123456789012:role/build",
-    )
+    github_project(codebuild, f"{app}-build", "build")
     codebuild.start_build(projectName=f"{app}-build", sourceVersion="main")
     return app
 
@@ -154,17 +145,7 @@ def test_ecs_off_no_cluster_no_project_are_said_without_an_error(aws, clients):
 
 def test_a_project_without_builds_and_an_available_database(aws, clients):
     app = f"st{uuid.uuid4().hex[:8]}"
-    aws("codebuild").create_project(
-        name=f"{app}-build",
-        source={"type": "GITHUB", "location": "https://github.com/example/none.git"},
-        artifacts={"type": "NO_ARTIFACTS"},
-        environment={
-            "type": "LINUX_CONTAINER",
-            "image": "aws/codebuild/standard:7.0",
-            "computeType": "BUILD_GENERAL1_SMALL",
-        },
-        serviceRole="arn:aws:iam::123456789012:role/build",
-    )
+    github_project(aws("codebuild"), f"{app}-build", "build")
     aws("rds").create_db_instance(
         DBInstanceIdentifier=f"{app}-db",
         Engine="postgres",

@@ -6,6 +6,8 @@ import uuid
 import pytest
 from ansible_collections.flask_react.aws.plugins.modules.codebuild_project import ensure_webhook
 
+from tests.emulator.client import github_project
+
 pytestmark = pytest.mark.emulator
 
 # A region of its own: the account's source credentials are per region, and other tests import them.
@@ -39,17 +41,7 @@ class Retrying:
 def test_a_webhook_without_the_accounts_credentials_names_source_token(aws):
     client = aws("codebuild", region_name=REGION)
     name = f"p-{uuid.uuid4().hex[:8]}"
-    project = client.create_project(
-        name=name,
-        source={"type": "GITHUB", "location": "https://github.com/owner/repo.git"},
-        artifacts={"type": "NO_ARTIFACTS"},
-        environment={
-            "type": "LINUX_CONTAINER",
-            "image": "aws/codebuild/standard:7.0",
-            "computeType": "BUILD_GENERAL1_SMALL",
-        },
-        serviceRole="arn:aws:iam::123456789012:role/codebuild",
-    )["project"]
+    project = github_project(client, name, "codebuild", "https://github.com/owner/repo.git")
 
     with pytest.raises(Failed) as failed:
         ensure_webhook(Module(name), Retrying(client), project)
