@@ -47,8 +47,6 @@ $(VENV)/.installed: requirements-dev.txt requirements.txt
 	# pip is the fallback should uv fail or be missing (the same pins, only slower).
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt \
 	  || $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	# A fixed path for ansible.cfg's strategy_plugins, whatever the venv's Python version.
-	ln -sfn "$$($(BIN)/python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))')/plugins/strategy" $(VENV)/mitogen-strategy
 	touch $@
 
 # The installed collections a checkout's runs see (ansible.cfg): links to the ones galaxy.yml
