@@ -1,22 +1,82 @@
 # The checkout's strategy (ansible.cfg, the molecule scenarios): mitogen's mitogen_linear, without the
-# CPU pinning mitogen applies to every run.
+# CPU pinning mitogen applies to every run, and with the modules it serves kept on disk between runs.
 #
-# Why: mitogen pins each process of a run to one CPU (ansible_mitogen/affinity.py, FixedPolicy). On a
-# machine with 2 or 3 CPUs it keeps CPU 0 for its connection multiplexer and pins the controller, every
-# worker and the interpreter that runs the modules to CPU 1, so two runs at once (the test suite runs
-# several, and so does anyone converging two environments side by side) all queue on CPU 1 while
-# CPU 0 idles: `make test` on 2 CPUs spent a third of its second half idle with 8 processes waiting
-# to run. The base Policy pins nothing; everything else is mitogen's own mitogen_linear.
+# Why no pinning: mitogen pins each process of a run to one CPU (ansible_mitogen/affinity.py,
+# FixedPolicy). On a machine with 2 or 3 CPUs it keeps CPU 0 for its connection multiplexer and pins the
+# controller, every worker and the interpreter that runs the modules to CPU 1, so two runs at once (the
+# test suite runs several, and so does anyone converging two environments side by side) all queue on
+# CPU 1 while CPU 0 idles: `make test` on 2 CPUs spent a third of its second half idle with 8
+# processes waiting to run. The base Policy pins nothing.
+#
+# Why a module cache: the interpreter that runs the modules imports ansible.* and ansible_collections.*
+# from the controller, and for each of those modules (about 110 in a run of site.yml) mitogen's
+# ModuleResponder scans the source for the modules it imports, minifies it and compresses it at zlib's
+# level 9: 0.8 CPU-s of every run, the same work each time. _build_tuple below keeps that answer in
+# <ANSIBLE_HOME>/mitogen-modules, named by a hash of the module's name, path and source (and mitogen's
+# and Ansible's versions), so an edited module is a new entry and a stale one is never read; a package's
+# list of submodules is read anew each time. Everything else is mitogen's own mitogen_linear.
 from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
 
 import ansible_mitogen.affinity
 import ansible_mitogen.loaders
 import ansible_mitogen.strategy
+import mitogen
+import mitogen.core
+import mitogen.master
+from ansible import constants as C
+from ansible.release import __version__ as ansible_version
 
 ansible_mitogen.affinity.policy = ansible_mitogen.affinity.Policy()
+
+MODULE_CACHE = Path(C.config.get_config_value("ANSIBLE_HOME")) / "mitogen-modules"
+_SALT = f"mitogen {mitogen.__version__} ansible-core {ansible_version}".encode()
+_build_tuple = mitogen.master.ModuleResponder._build_tuple
+
+
+def _cached_build_tuple(self, fullname):
+    """ModuleResponder._build_tuple, answered from MODULE_CACHE when the same source was served before."""
+    if fullname in self._cache:
+        return self._cache[fullname]
+    path, source, is_pkg = self._finder.get_module_source(fullname)
+    if not path or source is None or fullname == "__main__" or mitogen.master.is_stdlib_path(path):
+        return _build_tuple(self, fullname)
+    entry = MODULE_CACHE / hashlib.sha256(b"\0".join((_SALT, fullname.encode(), path.encode(), source))).hexdigest()
+    try:
+        related, _, compressed = entry.read_bytes().partition(b"\0")
+    except OSError:
+        tup = _build_tuple(self, fullname)
+        _store(entry, "\n".join(tup[4]).encode() + b"\0" + bytes(tup[3]))
+        return tup
+    pkg_present = mitogen.master.get_child_modules(path, fullname) if is_pkg else None
+    names = related.decode().split("\n") if related else []
+    # mitogen's own tuple: 0 name, 1 submodules of a package, 2 path, 3 compressed source, 4 related names.
+    text = mitogen.core.to_text
+    tup = (text(fullname), pkg_present, text(path), mitogen.core.Blob(compressed), names)
+    self._cache[fullname] = tup
+    return tup
+
+
+def _store(entry: Path, data: bytes) -> None:
+    """Write one entry whole or not at all: runs side by side may write the same one."""
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=entry.parent)
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temporary, entry)
+    except OSError:
+        pass  # a cache that cannot be written only costs the next run the same work
+
+
+mitogen.master.ModuleResponder._build_tuple = _cached_build_tuple
 
 Base = ansible_mitogen.loaders.strategy_loader.get("linear", class_only=True)
 
 
 class StrategyModule(ansible_mitogen.strategy.StrategyMixin, Base):  # type: ignore[misc,valid-type]
-    """mitogen_linear: modules run in mitogen's persistent interpreter; no process is pinned to a CPU."""
+    """mitogen_linear: no process is pinned to a CPU; the modules served to the interpreter are cached."""
