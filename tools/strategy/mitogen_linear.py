@@ -47,8 +47,8 @@ def _cached_build_tuple(self, fullname):
         return _build_tuple(self, fullname)
     entry = MODULE_CACHE / hashlib.sha256(b"\0".join((_SALT, fullname.encode(), path.encode(), source))).hexdigest()
     try:
-        related, _, compressed = entry.read_bytes().partition(b"\0")
-    except OSError:
+        related, compressed = entry.read_bytes().split(b"\0", 1)
+    except (OSError, ValueError):
         tup = _build_tuple(self, fullname)
         _store(entry, "\n".join(tup[4]).encode() + b"\0" + bytes(tup[3]))
         return tup
