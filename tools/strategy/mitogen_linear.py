@@ -42,6 +42,7 @@ def _cached_build_tuple(self, fullname):
     """ModuleResponder._build_tuple, answered from MODULE_CACHE when the same source was served before."""
     if fullname in self._cache:
         return self._cache[fullname]
+    self.policy.denied_raise(fullname)  # as mitogen does first: a module it refuses is refused, cached or not
     path, source, is_pkg = self._finder.get_module_source(fullname)
     if not path or source is None or fullname == "__main__" or mitogen.master.is_stdlib_path(path):
         return _build_tuple(self, fullname)
@@ -66,11 +67,14 @@ def _store(entry: Path, data: bytes) -> None:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=entry.parent)
+    except OSError:
+        return  # a cache that cannot be written only costs the next run the same work
+    try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
         os.replace(temporary, entry)
     except OSError:
-        pass  # a cache that cannot be written only costs the next run the same work
+        Path(temporary).unlink(missing_ok=True)
 
 
 mitogen.master.ModuleResponder._build_tuple = _cached_build_tuple
