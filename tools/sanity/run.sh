@@ -40,9 +40,12 @@ pip_version=$("$python" -c '
 from types import SimpleNamespace
 from ansible_test._internal.python_requirements import get_venv_packages
 print(get_venv_packages(SimpleNamespace(version="3.11"))["pip"])')
+uv_cache=$("$root/.venv/bin/uv" cache dir 2>/dev/null || true)  # before HOME moves: make venv's downloads
 export HOME=$work/home
 mkdir -p "$HOME/.ansible/test/cache"
 cp tools/sanity/get_pip.py "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+# The per-test venvs, with uv where ansible-test would use pip (tools/sanity/venvs.py says why).
+UV_CACHE_DIR=${UV_CACHE_DIR:-$uv_cache} "$python" tools/sanity/venvs.py
 
 cd "$collection"
 # The copy sits in the checkout's ignored .ansible/, where ansible-test would ask the outer
