@@ -1,5 +1,6 @@
-"""tools/strategy/mitogen_linear.py: the checkout's runs go through mitogen, pin no process to a CPU, and
-serve the modules mitogen sends to the module interpreter from a cache kept between runs.
+"""tools/strategy/mitogen_linear.py: the checkout's runs go through mitogen, pin no process to a CPU,
+serve the modules mitogen sends to the module interpreter from a cache kept between runs, and fork each
+task's worker with the plugins most workers load already loaded and the controller's objects frozen.
 
 A lookup runs in the task's worker (a fork of the controller), a command in a child of the interpreter
 that runs the modules: both see every CPU this test may use. With mitogen's own policy, on 2 or 3
@@ -35,10 +36,46 @@ PLAY = """
 """
 
 
-def run_play(tmp_path: Path, **env: str) -> dict[str, str]:
-    """Run PLAY through the repo's ansible.cfg; return what it reported."""
-    playbook = tmp_path / "cpus.yml"
-    playbook.write_text(PLAY)
+# What a task's worker starts with, read by the first task's lookup (a template naming no filter, so
+# nothing it compiles loads one); the lookup sits beside the play, where Ansible finds it.
+WORKER_PLAY = """
+- name: Report what a worker starts with
+  hosts: localhost
+  gather_facts: false
+  strategy: STRATEGY
+  tasks:
+    - name: Read it in the first task's worker
+      ansible.builtin.set_fact:
+        seen: "{{ lookup('worker_state') }}"
+    - name: Write it
+      ansible.builtin.copy:
+        dest: "{{ report }}"
+        mode: "0600"
+        content: "{{ seen | to_json }}"
+"""
+WORKER_STATE = """
+import gc
+import sys
+
+from ansible.plugins.loader import filter_loader
+from ansible.plugins.lookup import LookupBase
+
+
+class LookupModule(LookupBase):
+    def run(self, terms, variables=None, **kwargs):
+        return [{
+            "builtin_filters": bool(filter_loader._cached_non_collection_wrappers),
+            "normal_action": "ansible.plugins.action.normal" in sys.modules,
+            "our_filters": "ansible_collections.flask_react.aws.plugins.filter.app_model" in sys.modules,
+            "frozen_objects": gc.get_freeze_count(),
+        }]
+"""
+
+
+def run_play(tmp_path: Path, play: str = PLAY, **env: str) -> dict[str, str]:
+    """Run ``play`` through the repo's ansible.cfg; return what it reported."""
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(play)
     report = tmp_path / "cpus.json"
     environment = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", **env)
     environment.pop("ANSIBLE_STRATEGY", None)
@@ -93,3 +130,16 @@ def test_the_modules_served_are_cached_then_read_back_not_built_again(tmp_path: 
     # mtime). The second run may ask for a module the first did not, which adds its entry.
     after = {entry.name: entry.stat().st_mtime_ns for entry in (home / "mitogen-modules").iterdir()}
     assert entries.items() <= after.items()
+
+
+def test_a_worker_starts_with_the_plugins_most_workers_load_and_the_controllers_objects_frozen(tmp_path: Path) -> None:
+    (tmp_path / "lookup_plugins").mkdir()
+    (tmp_path / "lookup_plugins" / "worker_state.py").write_text(WORKER_STATE)
+
+    ours = run_play(tmp_path, WORKER_PLAY.replace("STRATEGY", "mitogen_linear"))
+    linear = run_play(tmp_path, WORKER_PLAY.replace("STRATEGY", "ansible.builtin.linear"))
+
+    assert ours["builtin_filters"] and ours["normal_action"] and ours["our_filters"]
+    assert ours["frozen_objects"] > 10000
+    # Plain linear, the same play: the worker loads them itself, and its collector walks everything.
+    assert linear == {"builtin_filters": False, "normal_action": False, "our_filters": False, "frozen_objects": 0}
