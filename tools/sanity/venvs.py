@@ -82,9 +82,14 @@ def make(name: str, minimize: bool, python: SimpleNamespace, uv: str) -> str:
     return f"{name}: made"
 
 
-def main() -> int:
+def controller_python() -> SimpleNamespace:
+    """This Python's version, and the real interpreter of it that ansible-test makes venvs with."""
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    python = SimpleNamespace(version=version, path=next(iter(iterate_real_pythons(version)), sys.executable))
+    return SimpleNamespace(version=version, path=next(iter(iterate_real_pythons(version)), sys.executable))
+
+
+def main() -> int:
+    python = controller_python()
     uv = shutil.which("uv", path=os.path.dirname(sys.executable))
     if not uv:
         print("sanity venvs: no uv beside this Python; ansible-test makes them with pip")
