@@ -1,6 +1,6 @@
 """tools/strategy/mitogen_linear.py: the checkout's runs go through mitogen, pin no process to a CPU,
 serve the modules mitogen sends to the module interpreter from a cache kept between runs, and fork each
-task's worker with the plugins most workers load already loaded and the controller's objects frozen.
+task's worker with the plugins most workers load already loaded, the objects it inherited frozen.
 
 A lookup runs in the task's worker (a fork of the controller), a command in a child of the interpreter
 that runs the modules: both see every CPU this test may use. With mitogen's own policy, on 2 or 3
@@ -132,7 +132,7 @@ def test_the_modules_served_are_cached_then_read_back_not_built_again(tmp_path: 
     assert entries.items() <= after.items()
 
 
-def test_a_worker_starts_with_the_plugins_most_workers_load_and_the_controllers_objects_frozen(tmp_path: Path) -> None:
+def test_a_worker_starts_with_the_plugins_most_workers_load_and_what_it_inherited_frozen(tmp_path: Path) -> None:
     (tmp_path / "lookup_plugins").mkdir()
     (tmp_path / "lookup_plugins" / "worker_state.py").write_text(WORKER_STATE)
 
