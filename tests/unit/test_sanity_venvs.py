@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -12,11 +11,7 @@ from types import SimpleNamespace
 import pytest
 from ansible_test._internal.commands import sanity
 
-from tests.conftest import REPO
-
-spec = importlib.util.spec_from_file_location("sanity_venvs", REPO / "tools" / "sanity" / "venvs.py")
-venvs = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(venvs)
+from tools.sanity import venvs
 
 UV = shutil.which("uv", path=str(Path(sys.executable).parent))
 PYTHON = venvs.controller_python()
