@@ -1,6 +1,7 @@
 """tools/strategy/mitogen_linear.py: the checkout's runs go through mitogen, pin no process to a CPU,
-serve the modules mitogen sends to the module interpreter from a cache kept between runs, and fork each
-task's worker with the plugins most workers load already loaded, the objects it inherited frozen.
+serve the modules mitogen sends to the module interpreter and the code Jinja makes of each template from
+caches kept between runs, and fork each task's worker with the plugins most workers load already loaded,
+the objects it inherited frozen.
 
 A lookup runs in the task's worker (a fork of the controller), a command in a child of the interpreter
 that runs the modules: both see every CPU this test may use. With mitogen's own policy, on 2 or 3
@@ -130,6 +131,20 @@ def test_the_modules_served_are_cached_then_read_back_not_built_again(tmp_path: 
     # mtime). The second run may ask for a module the first did not, which adds its entry.
     after = {entry.name: entry.stat().st_mtime_ns for entry in (home / "mitogen-modules").iterdir()}
     assert entries.items() <= after.items()
+
+
+def test_templates_compiled_by_a_run_are_read_back_by_the_next_not_compiled_again(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    first = run_play(tmp_path, ANSIBLE_HOME=str(home))
+    (folder,) = (home / "jinja-code").iterdir()  # one fingerprint of the plugin files
+    entries = {entry.name: entry.stat().st_mtime_ns for entry in folder.iterdir()}
+    assert len(entries) >= 2, "the copy task's two templates"
+
+    second = run_play(tmp_path, ANSIBLE_HOME=str(home))
+
+    # Every entry the first run wrote was read, none compiled and written again (a new mtime).
+    assert entries.items() <= {entry.name: entry.stat().st_mtime_ns for entry in folder.iterdir()}.items()
+    assert second == first
 
 
 def test_a_worker_starts_with_the_plugins_most_workers_load_and_what_it_inherited_frozen(tmp_path: Path) -> None:
