@@ -22,13 +22,22 @@ def fqcn(name: str) -> str:
     return name if "." in name else f"flask_react.aws.{name}"
 
 
-def test_the_stack_group_names_every_aws_module_the_roles_and_playbooks_call() -> None:
+def test_the_stack_group_names_every_aws_module_its_plays_call() -> None:
+    """The roles (which every play of the collection may run), and every playbook, test playbook and molecule
+    scenario that sets its AWS settings through the stack group."""
     stack = {fqcn(name) for name in GROUPS["stack"]}
     files = [*REPO.glob("roles/*/tasks/*.yml"), *REPO.glob("playbooks/*.yml")]
-    called = {name for path in files for name in CALLED.findall(path.read_text())}
+    files += [
+        path
+        for path in (*REPO.glob("tests/unit/playbooks/*.yml"), *REPO.glob("extensions/molecule/*/*.yml"))
+        if "group/flask_react.aws.stack:" in path.read_text()
+    ]
+    called = {(name, path.name) for path in files for name in CALLED.findall(path.read_text())}
     # The one module of ours that calls no AWS API (it writes a local credentials file) takes no region.
-    called.discard("flask_react.aws.aws_credentials_profile")
-    assert called - stack == set()
+    assert {(name, path) for name, path in called if name not in stack} == {
+        ("flask_react.aws.aws_credentials_profile", "access_key.yml"),
+        ("flask_react.aws.aws_credentials_profile", "absent.yml"),
+    }
     ours = {f"flask_react.aws.{path.stem}" for path in (REPO / "plugins" / "modules").glob("*.py")}
     assert ours - stack == {"flask_react.aws.aws_credentials_profile"}
 
