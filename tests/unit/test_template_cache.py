@@ -79,6 +79,13 @@ def test_an_unreadable_entry_is_compiled_and_written_again(cache) -> None:
     assert all(isinstance(marshal.loads(entry.read_bytes()), CodeType) for entry in cache._folder.iterdir())  # noqa: SLF001
 
 
+def test_a_plain_jinja_environment_is_left_to_jinja(cache) -> None:
+    escaping, plain = jinja2.Environment(autoescape=True), jinja2.Environment()
+    assert escaping.from_string("{{ x }}").render(x="<b>") == "&lt;b&gt;"
+    assert plain.from_string("{{ x }}").render(x="<b>") == "<b>"
+    assert list(cache._folder.glob("*")) == []  # noqa: SLF001
+
+
 def test_the_syntax_settings_and_backslash_escaping_name_another_entry(cache) -> None:
     environment = _jinja_bits.AnsibleEnvironment()
     key = cache.template_key(environment, "template", TEMPLATE, None, None, False)
@@ -97,8 +104,8 @@ def test_an_edited_filter_or_test_plugin_starts_a_new_folder_and_the_old_ones_go
     plugins.mkdir()
     plugin = plugins / "shout.py"
     plugin.write_text("class FilterModule:\n    def filters(self):\n        return {}\n")
-    monkeypatch.setattr(filter_loader, "_get_paths", lambda subdirs=False: [str(plugins)])
-    monkeypatch.setattr(test_loader, "_get_paths", lambda subdirs=False: [])
+    monkeypatch.setattr(filter_loader, "_get_paths", lambda subdirs=True: [str(plugins)])
+    monkeypatch.setattr(test_loader, "_get_paths", lambda subdirs=True: [])
     before = cache.fingerprint()
     assert cache.fingerprint() == before
     os.utime(plugin, ns=(plugin.stat().st_atime_ns, plugin.stat().st_mtime_ns + 1_000_000_000))
@@ -106,6 +113,8 @@ def test_an_edited_filter_or_test_plugin_starts_a_new_folder_and_the_old_ones_go
 
     old = cache._folder  # noqa: SLF001
     render()
-    monkeypatch.setattr(jinja2.Environment, "compile", cache._jinja_compile)  # noqa: SLF001 (installed again)
+    # Installed again, from Jinja's and Ansible's own functions.
+    monkeypatch.setattr(jinja2.Environment, "compile", cache._jinja_compile)  # noqa: SLF001
+    monkeypatch.setattr(_jinja_bits.AnsibleEnvironment, "compile_expression", cache._jinja_compile_expression)  # noqa: SLF001
     cache.install(lambda path, data: None)
     assert cache._folder != old and not old.exists()  # noqa: SLF001

@@ -1,15 +1,15 @@
 # Compiled Jinja templates kept between the checkout's runs: loaded by mitogen_linear.py (the leading
 # underscore keeps Ansible from listing this file as a strategy).
 #
-# Why: Ansible compiles a template anew each time it renders one, and every task is a worker process of
-# its own, so the same templates (a task's arguments, the role defaults they name) are lexed, parsed,
-# turned into Python and compiled again task after task and run after run. A no-op site.yml: 967
-# compiles of 363 distinct templates, 1.7 of its workers' 4.1 CPU-s. The Python Jinja makes of a
-# template depends only on its source, the environment's syntax settings and the calling convention of
-# each filter and test it names; so its code object is kept in the process and on disk, in
-# <ANSIBLE_HOME>/jinja-code/<fingerprint>/<hash of the source and the settings>, where the next worker
-# and the next run read it (marshal). The fingerprint covers the rest: Python's bytecode magic number,
-# Jinja's and Ansible's versions, Ansible's template settings, and the path, size and mtime of every
+# Why: Ansible compiles a template anew each time it renders one, and every task is a worker process of its
+# own, so the same templates (a task's arguments, the role defaults they name) are lexed, parsed, turned into
+# Python and compiled again task after task and run after run. A no-op site.yml: 967 compiles of 363 distinct
+# templates, 1.7 of its workers' 4.1 CPU-s. In Ansible's environment (the only one cached: autoescape off and
+# finalize fixed), the Python Jinja makes of a template depends only on its source, the environment's syntax
+# settings and the calling convention of each filter and test it names; so its code object is kept in the
+# process and on disk, in <ANSIBLE_HOME>/jinja-code/<fingerprint>/<hash of the source and the settings>, where
+# the next worker and the next run read it (marshal). The fingerprint covers the rest: Python's bytecode magic
+# number, Jinja's and Ansible's versions, Ansible's template settings, and the path, size and mtime of every
 # filter and test plugin file the run can load, so an edited plugin starts a new folder (the old ones are
 # removed). Whatever fails here leaves Jinja's own compile to do the work.
 from __future__ import annotations
@@ -81,7 +81,9 @@ def fingerprint() -> str:
         collection_paths = AnsibleCollectionConfig.collection_paths  # where this run finds collections
     except NotImplementedError:  # no collection finder in this process: the configured ones
         collection_paths = C.config.get_config_value("COLLECTIONS_PATHS")
-    folders = [*filter_loader._get_paths(subdirs=False), *test_loader._get_paths(subdirs=False)]  # noqa: SLF001
+    # _get_paths() as Ansible calls it: the loader keeps the first list it computes (with subdirs=False, its
+    # searches would leave out the configured folders' subfolders for the rest of the run).
+    folders = [*filter_loader._get_paths(), *test_loader._get_paths()]  # noqa: SLF001
     for path in collection_paths:
         folders += sorted(str(found) for found in Path(path).glob("ansible_collections/*/*/plugins/filter"))
         folders += sorted(str(found) for found in Path(path).glob("ansible_collections/*/*/plugins/test"))
@@ -113,9 +115,11 @@ def template_key(environment: jinja2.Environment, kind: str, source: str, *optio
 
 
 def compile_cached(self, source, name=None, filename=None, raw=False, defer_init=False):
-    """jinja2.Environment.compile, answered from the cache for a template's source or an expression."""
+    """jinja2.Environment.compile, answered from the cache for a template's source or an expression of
+    Ansible's environment (whose autoescape and finalize are fixed and whose filters and tests are the plugins
+    the fingerprint covers); any other environment (a plugin's own Jinja) compiles as before."""
     key = None
-    if not raw and not getattr(self, "_debuggable_template_source", False):
+    if not raw and _cacheable(self):
         if isinstance(source, str):
             key = template_key(self, "template", source, name, filename, defer_init)
         else:  # the tree compile_expression_cached made: once, for that expression
@@ -130,7 +134,7 @@ def compile_cached(self, source, name=None, filename=None, raw=False, defer_init
 
 def compile_expression_cached(self, source, undefined_to_none=True):
     """AnsibleEnvironment.compile_expression, from the cache without parsing when the expression was compiled before."""
-    if getattr(self, "_debuggable_template_source", False):
+    if not _cacheable(self):
         return _jinja_compile_expression(self, source, undefined_to_none)
     key = template_key(self, "expression", source, undefined_to_none)
     code = _load(key)
@@ -142,6 +146,12 @@ def compile_expression_cached(self, source, undefined_to_none=True):
         return _jinja_compile_expression(self, source, undefined_to_none)
     finally:
         _expression.key = None
+
+
+def _cacheable(environment: jinja2.Environment) -> bool:
+    from ansible._internal._templating._jinja_bits import AnsibleEnvironment
+
+    return isinstance(environment, AnsibleEnvironment) and not environment._debuggable_template_source  # noqa: SLF001
 
 
 def _load(key: str | None) -> CodeType | None:

@@ -29,7 +29,11 @@ def test_the_stack_group_names_every_aws_module_its_plays_call() -> None:
     files = [*REPO.glob("roles/*/tasks/*.yml"), *REPO.glob("playbooks/*.yml")]
     files += [
         path
-        for path in (*REPO.glob("tests/unit/playbooks/*.yml"), *REPO.glob("extensions/molecule/*/*.yml"))
+        for path in (
+            *REPO.glob("tests/unit/playbooks/*.yml"),
+            *REPO.glob("extensions/molecule/*/*.yml"),
+            *REPO.glob("benchmarks/*.yml"),
+        )
         if "group/flask_react.aws.stack:" in path.read_text()
     ]
     called = {(name, path.name) for path in files for name in CALLED.findall(path.read_text())}
@@ -43,7 +47,8 @@ def test_the_stack_group_names_every_aws_module_its_plays_call() -> None:
 
 
 def test_the_aws_group_reaches_the_stacks_modules_and_every_other_stock_one(emulator_url: str, tmp_path: Path) -> None:
-    # amazon.aws.ec2_vpc_net_info is none of the stack's; amazon.aws.aws_caller_info is. Without module
+    # amazon.aws.ec2_vpc_net_info is none of the stack's; amazon.aws.aws_caller_info and one of ours (through the
+    # aws group's extend_group) are. Without module
     # defaults neither would know a region or the emulator.
     play = tmp_path / "play.yml"
     play.write_text(
@@ -64,7 +69,14 @@ def test_the_aws_group_reaches_the_stacks_modules_and_every_other_stock_one(emul
                     "tasks": [{"name": f"Run {module}", module: {}} for module in modules],
                 }
                 for group, modules in (
-                    ("flask_react.aws.aws", ["amazon.aws.ec2_vpc_net_info", "amazon.aws.aws_caller_info"]),
+                    (
+                        "flask_react.aws.aws",
+                        [
+                            "amazon.aws.ec2_vpc_net_info",
+                            "amazon.aws.aws_caller_info",
+                            "flask_react.aws.ecr_login_password",
+                        ],
+                    ),
                     ("flask_react.aws.stack", ["amazon.aws.aws_caller_info"]),
                 )
             ]
@@ -88,4 +100,4 @@ def test_the_aws_group_reaches_the_stacks_modules_and_every_other_stock_one(emul
         check=False,
     )
     assert completed.returncode == 0, completed.stdout[-3000:]
-    assert re.search(r"localhost\s+: ok=3 ", completed.stdout), completed.stdout[-2000:]
+    assert re.search(r"localhost\s+: ok=4 ", completed.stdout), completed.stdout[-2000:]
