@@ -48,8 +48,7 @@ def test_the_stack_group_names_every_aws_module_its_plays_call() -> None:
 
 def test_the_aws_group_reaches_the_stacks_modules_and_every_other_stock_one(emulator_url: str, tmp_path: Path) -> None:
     # amazon.aws.ec2_vpc_net_info is none of the stack's; amazon.aws.aws_caller_info and one of ours (through the
-    # aws group's extend_group) are. Without module
-    # defaults neither would know a region or the emulator.
+    # aws group's extend_group) are. Without module defaults none would know a region or the emulator.
     play = tmp_path / "play.yml"
     play.write_text(
         yaml.safe_dump(

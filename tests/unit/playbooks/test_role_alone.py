@@ -40,4 +40,4 @@ def test_a_role_without_the_app_role_fails_before_any_aws_call(recording_emulato
     )
     assert run.returncode != 0
     assert message in " ".join(run.stdout.split()), run.stdout[-2000:]
-    assert calls == [] and writes(calls) == []
+    assert calls == [], writes(calls)
