@@ -17,6 +17,11 @@ export PYTHONPATH := $(CURDIR)
 # Tests may set AWS_* for boto3; never let a developer's own profile leak in.
 export AWS_CONFIG_FILE := /dev/null
 export AWS_SHARED_CREDENTIALS_FILE := /dev/null
+# Python's default: each module's bytecode written beside it the first time a process imports it, and
+# read by every later one. Where PYTHONDONTWRITEBYTECODE is set (the sandboxes this was built in set it),
+# every ansible-playbook, module interpreter, emulator and check would compile Ansible, botocore, this
+# collection's plugins and the rest from source again: about half of a short run's CPU (README, Speed).
+unexport PYTHONDONTWRITEBYTECODE
 MOLECULE_SCENARIOS ?= default listener_rules eventbridge_rule
 # emulator-start: AWS's lags, each this many seconds (AWS_LAG_ONLY=alb-eni,rds-delete picks some),
 # and latency added to every call; both off by default.
@@ -39,17 +44,16 @@ venv: $(VENV)/.installed $(VENV)/collections ## Create .venv with the pinned dev
 # collection's runtime needs, which is what ansible-builder reads).
 # uv installs the same pins as pip would, in about 10 s where pip takes 90 s from a clean
 # machine (CI starts from one); pip only installs uv itself.
-# --compile-bytecode: uv, unlike pip, leaves the .pyc files out unless asked, and where
-# PYTHONDONTWRITEBYTECODE is set (this machine's sandbox sets it) no import writes them either:
-# every ansible-playbook, emulated build's aws and check would then compile Ansible, botocore and
-# the rest from source, about half of a short run's CPU (README, Speed).
+# No --compile-bytecode: uv would compile all 25,000 files of the venv (the `ansible` package's 90
+# collections among them, of which the runs import two) for 42 CPU-s of a clean machine's first run;
+# Python writes the bytecode of what is imported as it imports it (PYTHONDONTWRITEBYTECODE, below).
 UV_VERSION := 0.13.9
 export UV_LINK_MODE := copy
 $(VENV)/.installed: requirements-dev.txt requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) || true
 	# pip is the fallback should uv fail or be missing (the same pins, only slower).
-	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements-dev.txt \
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt \
 	  || $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 

@@ -54,7 +54,7 @@ def install(venv: pathlib.Path, command: PipInstall, uv: str) -> None:
                 target.write_text(content)
                 options += [flag, str(target)]
         python = str(venv / "bin" / "python")
-        uv_install = [uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", python]
+        uv_install = [uv, "pip", "install", "--quiet", "--python", python]
         subprocess.run([*uv_install, *options, *command.packages], check=True)
 
 
