@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import REPO, free_port
 from tests.emulator import ctl
 from tests.emulator.middleware import is_lock_call
+from tests.unit.playbooks import warm
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -102,13 +103,9 @@ def run_playbook(port: int, record: Path, state_dir: Path, name: str, *args: str
     Returns (the completed run with plain-text stdout, the AWS calls recorded during it).
     """
     record.write_text("")
-    completed = subprocess.run(
-        ["ansible-playbook", f"playbooks/{name}", "-i", "inventories/local", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env=playbook_env(port, state_dir),
-        check=False,
+    # Forked from a process that imported Ansible once (warm.py says why and what is not shared).
+    completed = warm.run(
+        ["ansible-playbook", f"playbooks/{name}", "-i", "inventories/local", *args], REPO, playbook_env(port, state_dir)
     )
     completed.stdout = ANSI.sub("", completed.stdout)
     return completed, recorded(record)

@@ -19,6 +19,7 @@ import pytest
 from tests.conftest import REPO, free_port
 from tests.emulator import ctl, github
 from tests.emulator.client import emulator_client
+from tests.unit.playbooks import warm
 from tests.unit.playbooks.conftest import ANSI, playbook_env, recorded, writes
 
 INVENTORY = Path(__file__).parent / "chain_inventory"
@@ -51,23 +52,11 @@ class Chain:
 
     def site(self, *args: str) -> tuple[subprocess.CompletedProcess, list[dict]]:
         self.record.write_text("")
-        run = subprocess.run(
-            [
-                "ansible-playbook",
-                "playbooks/site.yml",
-                "-i",
-                "inventories/local",
-                "-i",
-                str(INVENTORY),
-                "--limit",
-                "chain",
-                *args,
-            ],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            env=playbook_env(self.port, self.state),
-            check=False,
+        run = warm.run(
+            ["ansible-playbook", "playbooks/site.yml", "-i", "inventories/local", "-i", str(INVENTORY)]
+            + ["--limit", "chain", *args],
+            REPO,
+            playbook_env(self.port, self.state),
         )
         run.stdout = ANSI.sub("", run.stdout)
         calls = recorded(self.record)
