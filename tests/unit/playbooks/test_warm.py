@@ -48,27 +48,25 @@ def report(run: subprocess.CompletedProcess) -> list[str]:
     return [line.strip() for line in run.stdout.splitlines() if "port=" in line or line.startswith("localhost ")]
 
 
-def local_folders() -> set[str]:
-    return {path.name for path in (REPO / ".ansible" / "tmp").glob("ansible-local-*")}
-
-
-def test_forked_runs_answer_as_new_processes_each_with_its_own_environment_and_exit_code(play: Path) -> None:
+def test_forked_runs_answer_as_new_processes_each_with_its_own_environment_and_exit_code(
+    play: Path, tmp_path: Path
+) -> None:
     argv = ["ansible-playbook", os.path.relpath(play, REPO), "-i", "localhost,", "-c", "local"]
-    server = warm._Client(env(), str(REPO))  # noqa: SLF001 - a server of this test's own
+    local_tmp = tmp_path / "local"
+    server = warm._Client(env(ANSIBLE_LOCAL_TEMP=str(local_tmp)), str(REPO))  # noqa: SLF001 - this test's own
     try:
-        before = local_folders()
-        forked = [server.run(argv, env(EMULATOR_PORT=port)) for port in ("1111", "2222")]
-        failed = server.run([*argv, "-e", "fail=true"], env(EMULATOR_PORT="3333"))
-        # Each run made its local temporary folder and removed it as it ended, as a process does.
-        assert local_folders() <= before
+        forked = [server.run(argv, env(ANSIBLE_LOCAL_TEMP=str(local_tmp), EMULATOR_PORT=port)) for port in "12"]
+        failed = server.run([*argv, "-e", "fail=true"], env(ANSIBLE_LOCAL_TEMP=str(local_tmp), EMULATOR_PORT="3"))
     finally:
         server.close()
+    # Each run made its local temporary folder and removed it as it ended, as a process does; so did the server.
+    assert list(local_tmp.iterdir()) == []
     new = subprocess.run(
-        [*argv, "-e", "fail=true"], env=env(EMULATOR_PORT="3333"), cwd=REPO, capture_output=True, text=True, check=False
+        [*argv, "-e", "fail=true"], env=env(EMULATOR_PORT="3"), cwd=REPO, capture_output=True, text=True, check=False
     )
     assert [run.returncode for run in forked] == [0, 0]
-    assert report(forked[0])[0] == "msg: port=1111"
-    assert report(forked[1])[0] == "msg: port=2222"
+    assert report(forked[0])[0] == "msg: port=1"
+    assert report(forked[1])[0] == "msg: port=2"
     assert (failed.returncode, report(failed)) == (new.returncode, report(new)) and new.returncode == 2
 
 
@@ -78,7 +76,7 @@ def test_a_run_whose_settings_differ_from_the_servers_gets_them(play: Path) -> N
     assert warm.run(argv, REPO, env()).returncode == 0  # the server of this test process, started if need be
     as_json = warm.run(argv, REPO, env(ANSIBLE_CALLBACK_RESULT_FORMAT="json"))
     assert as_json.returncode == 0, as_json.stdout
-    assert '"msg": "port="' in as_json.stdout and "msg: port=" not in as_json.stdout
+    assert '"msg": "port=' in as_json.stdout and "msg: port=" not in as_json.stdout
 
 
 def test_the_server_ends_with_the_process_that_started_it(tmp_path: Path) -> None:
