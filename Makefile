@@ -46,7 +46,7 @@ venv: $(VENV)/.installed $(VENV)/collections ## Create .venv with the pinned dev
 # machine (CI starts from one); pip only installs uv itself.
 # No --compile-bytecode: uv would compile all 25,000 files of the venv (the `ansible` package's 90
 # collections among them, of which the runs import two) for 42 CPU-s of a clean machine's first run;
-# Python writes the bytecode of what is imported as it imports it (PYTHONDONTWRITEBYTECODE, below).
+# Python writes the bytecode of what is imported as it imports it (PYTHONDONTWRITEBYTECODE, above).
 UV_VERSION := 0.13.9
 export UV_LINK_MODE := copy
 $(VENV)/.installed: requirements-dev.txt requirements.txt
