@@ -39,11 +39,12 @@ _folder: Path | None = None
 _store: Callable[[Path, bytes], None] | None = None
 _jinja_compile = jinja2.Environment.compile
 _jinja_compile_expression: Callable | None = None
+_ansible_environment: type | None = None  # Ansible's AnsibleEnvironment, once installed
 
 
 def install(store: Callable[[Path, bytes], None]) -> None:
     """Wrap Jinja's compile and Ansible's compile_expression; ``store(path, data)`` writes a file whole."""
-    global _folder, _store, _jinja_compile_expression
+    global _folder, _store, _jinja_compile_expression, _ansible_environment
     if getattr(jinja2.Environment.compile, MARK, False):
         return
     from ansible._internal._templating import _jinja_bits
@@ -57,7 +58,8 @@ def install(store: Callable[[Path, bytes], None]) -> None:
             shutil.rmtree(old, ignore_errors=True)
         else:
             old.unlink(missing_ok=True)
-    _jinja_compile_expression = _jinja_bits.AnsibleEnvironment.compile_expression
+    _ansible_environment = _jinja_bits.AnsibleEnvironment
+    _jinja_compile_expression = _ansible_environment.compile_expression
     setattr(compile_cached, MARK, True)
     jinja2.Environment.compile = compile_cached
     _jinja_bits.AnsibleEnvironment.compile_expression = compile_expression_cached
@@ -149,9 +151,11 @@ def compile_expression_cached(self, source, undefined_to_none=True):
 
 
 def _cacheable(environment: jinja2.Environment) -> bool:
-    from ansible._internal._templating._jinja_bits import AnsibleEnvironment
-
-    return isinstance(environment, AnsibleEnvironment) and not environment._debuggable_template_source  # noqa: SLF001
+    return (
+        _ansible_environment is not None
+        and isinstance(environment, _ansible_environment)
+        and not environment._debuggable_template_source  # noqa: SLF001
+    )
 
 
 def _load(key: str | None) -> CodeType | None:

@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, free_port
+from tests.conftest import free_port
 from tests.emulator import ctl, github
 from tests.emulator.client import emulator_client
-from tests.unit.playbooks import warm
-from tests.unit.playbooks.conftest import ANSI, playbook_env, recorded, writes
+from tests.unit.playbooks.conftest import run_playbook, writes
 
 INVENTORY = Path(__file__).parent / "chain_inventory"
 REGION = "eu-west-1"
@@ -51,16 +50,9 @@ class Chain:
         return emulator_client(self.port, service, REGION)
 
     def site(self, *args: str) -> tuple[subprocess.CompletedProcess, list[dict]]:
-        self.record.write_text("")
-        run = warm.run(
-            ["ansible-playbook", "playbooks/site.yml", "-i", "inventories/local", "-i", str(INVENTORY)]
-            + ["--limit", "chain", *args],
-            REPO,
-            playbook_env(self.port, self.state),
+        return run_playbook(
+            self.port, self.record, self.state, "site.yml", "-i", str(INVENTORY), "--limit", "chain", *args
         )
-        run.stdout = ANSI.sub("", run.stdout)
-        calls = recorded(self.record)
-        return run, calls
 
     def build(self, build_id: str) -> dict:
         build = github.wait_for_build(self.port, build_id, region=REGION, timeout=240)
